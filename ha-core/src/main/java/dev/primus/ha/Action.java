@@ -1,0 +1,222 @@
+package dev.primus.ha;
+
+import dev.primus.dcs.model.ClusterStatus;
+import dev.primus.dcs.model.DynamicConfig;
+import dev.primus.dcs.model.FailoverRequest;
+import dev.primus.dcs.model.MemberStatus;
+import dev.primus.dcs.model.SyncState;
+import dev.primus.dcs.model.TimelineHistory;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One step the executor carries out. A {@link Decision} lists them in order; the executor runs them in
+ * that order and stops at the first that fails, then reports every outcome to
+ * {@link AgentMemory#record}.
+ *
+ * <p>{@link #isLong()} actions (base backup, rewind, restart, promote, demote) run asynchronously: the
+ * loop keeps deciding (and renewing the lock) while they run, and {@link Observation#inProgress()}
+ * reports them.
+ */
+public sealed interface Action {
+
+  /** Whether the executor runs this asynchronously, off the loop thread. */
+  default boolean isLong() {
+    return false;
+  }
+
+  /** Whether this action writes to the DCS (the loop re-observes at once after one). */
+  default boolean writesDcs() {
+    return false;
+  }
+
+  // ---- DCS: the leader lock -------------------------------------------------------------------
+
+  /** Take the leader lock if nobody holds it (create-if-absent with this member's lease). */
+  record AcquireLeaderLock() implements Action {
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** Keep the leader lock (lease keep-alive, re-attach by CAS if the lease changed). */
+  record RenewLeaderLock() implements Action {
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** Give the lock up now (delete the leader key only if it still names this member). */
+  record ReleaseLeaderLock() implements Action {
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  // ---- DCS: other keys ------------------------------------------------------------------------
+
+  /** Race for {@code initialize} (create-if-absent) with an empty value: the winner bootstraps. */
+  record RaceInitialize() implements Action {
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** Write the system identifier into {@code initialize} (CAS on {@code expectedVersion}, or create). */
+  record WriteInitialize(String systemIdentifier, Optional<Long> expectedVersion) implements Action {
+    public WriteInitialize {
+      Objects.requireNonNull(systemIdentifier, "systemIdentifier");
+      Objects.requireNonNull(expectedVersion, "expectedVersion");
+    }
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** A bootstrap failed: delete {@code initialize} so another member can try. */
+  record CancelInitialize() implements Action {
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** Write this member's key (with the lease). Done every cycle the DCS is reachable. */
+  record TouchMember(MemberStatus status) implements Action {
+    public TouchMember {
+      Objects.requireNonNull(status, "status");
+    }
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** Write {@code config}: create it when {@code expectedVersion} is empty, else CAS. */
+  record WriteConfig(DynamicConfig config, Optional<Long> expectedVersion) implements Action {
+    public WriteConfig {
+      Objects.requireNonNull(config, "config");
+      Objects.requireNonNull(expectedVersion, "expectedVersion");
+    }
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** Write {@code status} (the leader's optime and slots). */
+  record WriteStatus(ClusterStatus status) implements Action {
+    public WriteStatus {
+      Objects.requireNonNull(status, "status");
+    }
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** Write {@code history} after a promotion. */
+  record WriteHistory(TimelineHistory history) implements Action {
+    public WriteHistory {
+      Objects.requireNonNull(history, "history");
+    }
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** Clear a handled or invalid {@code failover} request: CAS-write {@code {}} on {@code version}. */
+  record ClearFailover(long version) implements Action {
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** Rewrite {@code failover} (e.g. drop the leader from a paused switchover), CAS on {@code version}. */
+  record WriteFailover(FailoverRequest request, long version) implements Action {
+    public WriteFailover {
+      Objects.requireNonNull(request, "request");
+    }
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** Write {@code sync} by CAS ({@code expectedVersion} empty creates it). */
+  record WriteSyncState(SyncState state, Optional<Long> expectedVersion) implements Action {
+    public WriteSyncState {
+      Objects.requireNonNull(state, "state");
+      Objects.requireNonNull(expectedVersion, "expectedVersion");
+    }
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  // ---- peers ---------------------------------------------------------------------------------
+
+  /**
+   * Ask these members for their status ({@code GET /patroni}, short timeout) and decide again with the
+   * answers in {@link Observation#peers()}. Only asked for during a leader race.
+   */
+  record QueryPeers(List<String> members) implements Action {
+    public QueryPeers {
+      members = List.copyOf(members);
+    }
+  }
+
+  // ---- the database --------------------------------------------------------------------------
+
+  /** initdb (or the custom bootstrap method) a new cluster, then start it as primary. */
+  record Bootstrap() implements Action {
+    @Override public boolean isLong() { return true; }
+  }
+
+  /** Build a replica from {@code source} (base backup or the configured replica methods). */
+  record CreateReplica(String source) implements Action {
+    public CreateReplica {
+      Objects.requireNonNull(source, "source");
+    }
+    @Override public boolean isLong() { return true; }
+  }
+
+  /** Start the database in {@code role}, streaming from {@code upstream} when a replica. */
+  record StartDatabase(DatabaseRole role, Optional<String> upstream) implements Action {
+    public StartDatabase {
+      Objects.requireNonNull(role, "role");
+      Objects.requireNonNull(upstream, "upstream");
+    }
+    @Override public boolean isLong() { return true; }
+  }
+
+  /** Stop the database. */
+  record StopDatabase(StopMode mode) implements Action {
+    public StopDatabase {
+      Objects.requireNonNull(mode, "mode");
+    }
+    @Override public boolean isLong() { return true; }
+  }
+
+  /** Restart the database in its current role (pending restart, REST restart). */
+  record RestartDatabase() implements Action {
+    @Override public boolean isLong() { return true; }
+  }
+
+  /** Promote this replica ({@code pg_ctl promote}, wait for the end of recovery, then a CHECKPOINT). */
+  record Promote() implements Action {
+    @Override public boolean isLong() { return true; }
+  }
+
+  /**
+   * Step down as primary in {@code mode}: stop, release the lock if the mode says so, then start again
+   * as a replica of {@code newUpstream} if one is known.
+   */
+  record Demote(DemoteMode mode, Optional<String> newUpstream) implements Action {
+    public Demote {
+      Objects.requireNonNull(mode, "mode");
+      Objects.requireNonNull(newUpstream, "newUpstream");
+    }
+    @Override public boolean isLong() { return true; }
+  }
+
+  /** Point a running replica at a new upstream (rewrite primary_conninfo, reload or restart). */
+  record Follow(String upstream) implements Action {
+    public Follow {
+      Objects.requireNonNull(upstream, "upstream");
+    }
+    @Override public boolean isLong() { return true; }
+  }
+
+  /** Resynchronise a diverged former primary from {@code source} with pg_rewind. */
+  record Rewind(String source) implements Action {
+    public Rewind {
+      Objects.requireNonNull(source, "source");
+    }
+    @Override public boolean isLong() { return true; }
+  }
+
+  /** Wipe the data directory and build a fresh replica from {@code source}. */
+  record Reinitialize(String source) implements Action {
+    public Reinitialize {
+      Objects.requireNonNull(source, "source");
+    }
+    @Override public boolean isLong() { return true; }
+  }
+
+  /** Reload the database configuration (SIGHUP). */
+  record ReloadDatabase() implements Action {}
+
+  /** Run a CHECKPOINT (after a promotion, so a later pg_rewind against this node works). */
+  record Checkpoint() implements Action {}
+}

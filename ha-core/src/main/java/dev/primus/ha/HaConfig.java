@@ -1,0 +1,44 @@
+package dev.primus.ha;
+
+import dev.primus.dcs.model.DynamicConfig;
+import dev.primus.dcs.model.Tags;
+import java.util.Objects;
+
+/**
+ * This member's own settings (from its local configuration file); the cluster-wide ones come from the
+ * DCS {@code config} key, or {@link #bootstrapDcs()} until that key exists.
+ *
+ * @param name                                 the member name ({@code name})
+ * @param connUrl                              {@code postgres://host:port/postgres} to publish
+ * @param apiUrl                               {@code http://host:port/patroni} to publish
+ * @param tags                                 this member's tags
+ * @param agentVersion                         the version string written into the member key
+ * @param bootstrapAllowed                     this member may run initdb when it wins the race
+ * @param bootstrapDcs                         {@code bootstrap.dcs}: the dynamic config written by the
+ *                                             bootstrap winner, and used until the key exists
+ * @param removeDataDirectoryOnRewindFailure   reinitialize when pg_rewind fails
+ * @param removeDataDirectoryOnDivergedTimelines reinitialize when rewind is off and timelines diverged
+ */
+public record HaConfig(
+    String name,
+    String connUrl,
+    String apiUrl,
+    Tags tags,
+    String agentVersion,
+    boolean bootstrapAllowed,
+    DynamicConfig bootstrapDcs,
+    boolean removeDataDirectoryOnRewindFailure,
+    boolean removeDataDirectoryOnDivergedTimelines) {
+
+  public HaConfig {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank() || name.contains("/")) {
+      throw new IllegalArgumentException("name: must be non-empty and contain no '/', got '" + name + "'");
+    }
+    Objects.requireNonNull(connUrl, "connUrl");
+    Objects.requireNonNull(apiUrl, "apiUrl");
+    Objects.requireNonNull(tags, "tags");
+    Objects.requireNonNull(agentVersion, "agentVersion");
+    Objects.requireNonNull(bootstrapDcs, "bootstrapDcs");
+  }
+}

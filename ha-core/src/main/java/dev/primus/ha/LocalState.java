@@ -1,0 +1,116 @@
+package dev.primus.ha;
+
+import dev.primus.dcs.model.MemberStatus.PendingChange;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The local database as the driver's probe saw it. Every field is an observation, never a plan.
+ *
+ * @param dataDirectory       what the data directory holds
+ * @param systemIdentifier    the cluster's system identifier (pg_controldata), if initialized
+ * @param process             whether the server runs
+ * @param role                primary or in recovery, while running; the role it last ran in otherwise
+ * @param timeline            the current timeline, if known
+ * @param walPosition         flush LSN on a primary; max(receive, replay) on a replica; from the
+ *                            control file's checkpoint when stopped; 0 when unknown
+ * @param receiveLsn          last WAL received (replica)
+ * @param replayLsn           last WAL replayed (replica)
+ * @param replication         streaming or archive recovery (replica), if known
+ * @param upstream            the member this replica is configured to stream from, if any
+ * @param cleanShutdown       the control file says the last stop was clean ("shut down" / "shut
+ *                            down in recovery"); false after a crash
+ * @param pendingRestart      parameters wait for a restart
+ * @param pendingRestartReason per parameter, old and new value
+ * @param postmasterStartTime when the server started, if running
+ * @param replicas            rows of pg_stat_replication (primary)
+ */
+public record LocalState(
+    DataDirectoryState dataDirectory,
+    Optional<String> systemIdentifier,
+    ProcessState process,
+    Optional<DatabaseRole> role,
+    Optional<Long> timeline,
+    long walPosition,
+    Optional<Long> receiveLsn,
+    Optional<Long> replayLsn,
+    Optional<ReplicationState> replication,
+    Optional<String> upstream,
+    boolean cleanShutdown,
+    boolean pendingRestart,
+    Map<String, PendingChange> pendingRestartReason,
+    Optional<Instant> postmasterStartTime,
+    List<ReplicaConnection> replicas) {
+
+  public LocalState {
+    Objects.requireNonNull(dataDirectory, "dataDirectory");
+    Objects.requireNonNull(systemIdentifier, "systemIdentifier");
+    Objects.requireNonNull(process, "process");
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(timeline, "timeline");
+    Objects.requireNonNull(receiveLsn, "receiveLsn");
+    Objects.requireNonNull(replayLsn, "replayLsn");
+    Objects.requireNonNull(replication, "replication");
+    Objects.requireNonNull(upstream, "upstream");
+    pendingRestartReason = Map.copyOf(pendingRestartReason);
+    Objects.requireNonNull(postmasterStartTime, "postmasterStartTime");
+    replicas = List.copyOf(replicas);
+    if (walPosition < 0) {
+      throw new IllegalArgumentException("walPosition must not be negative, got " + walPosition);
+    }
+  }
+
+  /** A node with an empty data directory and nothing running. */
+  public static LocalState empty() {
+    return new LocalState(DataDirectoryState.EMPTY, Optional.empty(), ProcessState.STOPPED, Optional.empty(),
+        Optional.empty(), 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), true,
+        false, Map.of(), Optional.empty(), List.of());
+  }
+
+  public boolean isRunning() {
+    return process == ProcessState.RUNNING;
+  }
+
+  /** Running and accepting writes. */
+  public boolean isRunningPrimary() {
+    return isRunning() && role.orElse(null) == DatabaseRole.PRIMARY;
+  }
+
+  /** What the data directory holds. */
+  public enum DataDirectoryState {
+    /** Missing or empty: needs bootstrap or a replica build. */
+    EMPTY,
+    /** A cluster with a readable control file. */
+    INITIALIZED,
+    /** Something is there but it is not a usable cluster (no control file, unreadable). */
+    INVALID
+  }
+
+  /** Whether the server runs. */
+  public enum ProcessState {
+    STOPPED,
+    STARTING,
+    RUNNING,
+    STOPPING,
+    /** Not running, but it was not stopped by us (postmaster died, unclean control file). */
+    CRASHED
+  }
+
+  /** How a replica gets WAL. */
+  public enum ReplicationState {
+    STREAMING,
+    ARCHIVE_RECOVERY
+  }
+
+  /** One row of {@code pg_stat_replication}. */
+  public record ReplicaConnection(String applicationName, String state, String syncState, long flushLsn, long replayLsn) {
+    public ReplicaConnection {
+      Objects.requireNonNull(applicationName, "applicationName");
+      Objects.requireNonNull(state, "state");
+      Objects.requireNonNull(syncState, "syncState");
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package dev.primus.ha;
+
+import dev.primus.dcs.model.ClusterView;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything one cycle looks at.
+ *
+ * @param cluster    the DCS as last read; {@code cluster.connection()} says whether it is current
+ * @param local      the local database
+ * @param inProgress the long action the executor is running, if any
+ * @param peers      answers to the last {@link Action.QueryPeers}, by member name; empty when not asked
+ *                   this cycle
+ */
+public record Observation(
+    ClusterView cluster, LocalState local, Optional<InProgress> inProgress, Map<String, PeerAnswer> peers) {
+
+  public Observation {
+    Objects.requireNonNull(cluster, "cluster");
+    Objects.requireNonNull(local, "local");
+    Objects.requireNonNull(inProgress, "inProgress");
+    peers = Map.copyOf(peers);
+  }
+}

@@ -1,0 +1,96 @@
+package dev.primus.ha.driver;
+
+import dev.primus.ha.DatabaseRole;
+import dev.primus.ha.LocalState;
+import dev.primus.ha.StopMode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Drives one database instance. Every method blocks until done or until its deadline and is called
+ * from the runner's executor, never concurrently with another mutating call on the same instance
+ * ({@link #probe()} may run concurrently with anything).
+ *
+ * <p>The driver never decides: it does not choose a leader, does not touch the DCS, and does not
+ * start, stop or promote anything it was not asked to.
+ */
+public interface DatabaseDriver extends AutoCloseable {
+
+  /**
+   * Looks at the instance: data directory, process, role, timeline, LSNs, replication, pending
+   * restart. Never throws and never hangs: every connection and query has a timeout, and what cannot
+   * be learned is reported as unknown (empty optionals, position 0).
+   */
+  LocalState probe();
+
+  /**
+   * Creates a new cluster in an empty data directory (initdb or the configured custom method, the
+   * configured users and pg_hba entries, the post_bootstrap script) and leaves it running as primary.
+   *
+   * @throws DriverException {@code REFUSED} if the data directory is not empty
+   */
+  void bootstrap() throws DriverException;
+
+  /**
+   * Builds a replica in an empty data directory from {@code source} with the configured replica
+   * methods in order (base backup by default). Leaves it stopped.
+   */
+  void createReplica(Upstream source) throws DriverException;
+
+  /** Starts the instance as {@code role}; a replica streams from {@code upstream} when given. */
+  void start(DatabaseRole role, Optional<Upstream> upstream, Duration timeout) throws DriverException;
+
+  /**
+   * Stops the instance in {@code mode}, escalating to immediate after {@code timeout}. Returns the
+   * shutdown checkpoint LSN from the control file when the stop was clean.
+   */
+  Optional<Long> stop(StopMode mode, Duration timeout) throws DriverException;
+
+  /** Restarts in the current role (to apply restart-only parameters). */
+  void restart(Duration timeout) throws DriverException;
+
+  /** Promotes a running replica, waits for the end of recovery, then runs a CHECKPOINT. */
+  void promote(Duration timeout) throws DriverException;
+
+  /**
+   * Points a running or stopped replica at {@code upstream}: rewrites its standby configuration, then
+   * reloads if the server version applies it on reload, or restarts.
+   */
+  void follow(Upstream upstream, Duration timeout) throws DriverException;
+
+  /**
+   * Resynchronises this stopped, diverged former primary from {@code source} with pg_rewind (after a
+   * clean shutdown through single-user crash recovery if it crashed), then restores the driver's own
+   * configuration files. Leaves it stopped, configured to follow {@code source}.
+   */
+  void rewind(Upstream source) throws DriverException;
+
+  /** Stops the instance, removes the data directory, and builds a fresh replica from {@code source}. */
+  void reinitialize(Upstream source) throws DriverException;
+
+  /** Re-reads the configuration (SIGHUP). */
+  void reload() throws DriverException;
+
+  /** Runs a CHECKPOINT on a running instance. */
+  void checkpoint() throws DriverException;
+
+  /**
+   * Makes the physical replication slots exactly {@code memberSlots} plus {@code permanentSlots}
+   * (name to definition, as in the dynamic config's {@code slots}): creates missing ones, drops the
+   * others that the driver manages, advances where asked.
+   */
+  void ensureSlots(Set<String> memberSlots, Map<String, Object> permanentSlots) throws DriverException;
+
+  /** Sets {@code synchronous_standby_names} to the given members (empty turns it off). */
+  void setSynchronousStandbys(List<String> members, int count, boolean quorum) throws DriverException;
+
+  /** Applies changed parameters (dynamic and local) to the generated configuration and reloads. */
+  void applyParameters(Map<String, Object> parameters) throws DriverException;
+
+  /** Stops nothing; releases connections and threads. */
+  @Override
+  void close();
+}
