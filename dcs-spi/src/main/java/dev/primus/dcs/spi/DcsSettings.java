@@ -53,7 +53,7 @@ public record DcsSettings(
       return Optional.empty();
     }
     if (v instanceof String s) {
-      return Optional.of(List.of(s.split("\\s*,\\s*")).stream().filter(x -> !x.isEmpty()).toList());
+      return Optional.of(List.of(s.strip().split("\\s*,\\s*")).stream().filter(x -> !x.isEmpty()).toList());
     }
     if (v instanceof List<?> list) {
       java.util.ArrayList<String> out = new java.util.ArrayList<>();
