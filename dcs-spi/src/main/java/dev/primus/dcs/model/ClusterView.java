@@ -81,7 +81,10 @@ public record ClusterView(
     return config.map(c -> c.value().pause()).orElse(false);
   }
 
-  /** Whether a key with this relative name is present but undecodable (e.g. {@code "config"}). */
+  /**
+   * The problem with a key that is present but undecodable, by its full key as in
+   * {@link InvalidValue#key()} (e.g. {@code "/service/demo/config"}; {@code ClusterPath.config()} gives it).
+   */
   public Optional<InvalidValue> invalidKey(String fullKey) {
     return invalid.stream().filter(i -> i.key().equals(fullKey)).findFirst();
   }

@@ -76,9 +76,31 @@ public record DynamicConfig(Map<String, Object> values) {
     return bool("pause", false);
   }
 
+  /**
+   * How long a departed member's slot is kept. Patroni reads this one with a time unit
+   * ({@code "30min"}, {@code "1h"}, {@code "90s"}); a bare number is seconds.
+   */
   public Duration memberSlotsTtl() {
+    Object v = values.get("member_slots_ttl");
+    if (v instanceof String s) {
+      java.util.regex.Matcher m = DURATION_WITH_UNIT.matcher(s.trim());
+      if (m.matches() && m.group(2) != null) {
+        double seconds = Double.parseDouble(m.group(1)) * switch (m.group(2)) {
+          case "us" -> 1e-6;
+          case "ms" -> 1e-3;
+          case "min" -> 60;
+          case "h" -> 3600;
+          case "d" -> 86400;
+          default -> 1;
+        };
+        return Duration.ofSeconds(Math.round(seconds));
+      }
+    }
     return Duration.ofSeconds(number("member_slots_ttl", 1800));
   }
+
+  private static final java.util.regex.Pattern DURATION_WITH_UNIT =
+      java.util.regex.Pattern.compile("(-?[0-9]+(?:\\.[0-9]+)?)\\s*(us|ms|s|min|h|d)?");
 
   public boolean usePgRewind() {
     return postgresqlBool("use_pg_rewind", false);
@@ -172,16 +194,20 @@ public record DynamicConfig(Map<String, Object> values) {
     return pg instanceof Map<?, ?> m ? asBool(m.get(key), dflt) : dflt;
   }
 
+  /** Patroni's {@code parse_bool}: booleans, on/off/true/false/yes/no/1/0, and the integers 1 and 0. */
   private static boolean asBool(Object v, boolean dflt) {
     if (v instanceof Boolean b) {
       return b;
     }
+    if ((v instanceof Integer || v instanceof Long) && (((Number) v).longValue() == 0 || ((Number) v).longValue() == 1)) {
+      return ((Number) v).longValue() == 1;
+    }
     if (v instanceof String s) {
       String t = s.trim().toLowerCase(java.util.Locale.ROOT);
-      if (t.equals("true") || t.equals("on") || t.equals("yes")) {
+      if (t.equals("true") || t.equals("on") || t.equals("yes") || t.equals("1")) {
         return true;
       }
-      if (t.equals("false") || t.equals("off") || t.equals("no")) {
+      if (t.equals("false") || t.equals("off") || t.equals("no") || t.equals("0")) {
         return false;
       }
     }

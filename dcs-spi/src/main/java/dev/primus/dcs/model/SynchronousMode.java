@@ -6,7 +6,10 @@ public enum SynchronousMode {
   ON,
   QUORUM;
 
-  /** Parses Patroni's forms: booleans, {@code "on"}/{@code "off"}, {@code "quorum"}. Null is OFF. */
+  /**
+   * Parses Patroni's forms: booleans, {@code "on"}/{@code "off"} (and the other {@code parse_bool}
+   * spellings, including 1/0), {@code "quorum"}. Null is OFF.
+   */
   public static SynchronousMode fromJson(Object v) {
     if (v == null || Boolean.FALSE.equals(v)) {
       return OFF;
@@ -14,11 +17,14 @@ public enum SynchronousMode {
     if (Boolean.TRUE.equals(v)) {
       return ON;
     }
+    if ((v instanceof Integer || v instanceof Long) && (((Number) v).longValue() == 0 || ((Number) v).longValue() == 1)) {
+      return ((Number) v).longValue() == 1 ? ON : OFF;
+    }
     if (v instanceof String s) {
       switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
         case "quorum": return QUORUM;
-        case "on": case "true": case "yes": return ON;
-        case "off": case "false": case "no": case "": return OFF;
+        case "on": case "true": case "yes": case "1": return ON;
+        case "off": case "false": case "no": case "0": case "": return OFF;
         default: break;
       }
     }
