@@ -1,0 +1,181 @@
+package dev.primus.dcs.etcd;
+
+import dev.primus.dcs.spi.DcsException;
+import dev.primus.dcs.spi.DcsException.Kind;
+import dev.primus.dcs.spi.Watchable;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchResponse;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The native prefix watch: one etcd watch per {@link #awaitChange} call, started at
+ * {@code sinceRevision + 1}, so etcd itself replays any change the caller has not seen yet and none can
+ * be missed between the caller's read and the watch.
+ *
+ * <p>jetcd re-opens a broken watch stream by itself (resuming from the last revision it delivered). The
+ * wait fails with a {@link DcsException} only when the watch has not been (re)established for
+ * {@code retryTimeout}, or when it ends the wait on an error it will not retry ({@code no leader},
+ * authentication); a compacted start revision is reported as a change, so the caller re-reads.
+ */
+final class EtcdWatch implements Watchable {
+  private final EtcdKeyValueStore store;
+  private final Watch client;
+  private final ConnectionTracker tracker;
+  private final Duration retryTimeout;
+
+  EtcdWatch(EtcdKeyValueStore store, Watch client, ConnectionTracker tracker, Duration retryTimeout) {
+    this.store = store;
+    this.client = client;
+    this.tracker = tracker;
+    this.retryTimeout = retryTimeout;
+  }
+
+  @Override
+  public WatchOutcome awaitChange(String prefix, long sinceRevision, Duration timeout)
+      throws DcsException, InterruptedException {
+    Objects.requireNonNull(prefix, "prefix");
+    Objects.requireNonNull(timeout, "timeout");
+    String what = "watch " + prefix;
+    store.ensureOpen(what);
+    store.beforeRequest();
+    WatchOption option = WatchOption.builder()
+        .isPrefix(true)
+        .withRevision(sinceRevision > 0 ? sinceRevision + 1 : 0)
+        .withCreateNotify(true)
+        // A member cut off from its cluster would otherwise keep the stream open and report nothing.
+        .withRequireLeader(true)
+        .build();
+    Listener listener = new Listener(what);
+    long waitNanos = Math.max(0, timeout.toNanos());
+    Watch.Watcher watcher;
+    try {
+      watcher = client.watch(EtcdKeyValueStore.bytes(prefix), option, listener);
+    } catch (RuntimeException e) {
+      // The client was closed under us.
+      throw EtcdErrors.classify(e, false, what);
+    }
+    try {
+      long deadline = System.nanoTime() + waitNanos;
+      while (true) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        // Wake at least every retryTimeout to notice a watch that stays broken.
+        long slice = Math.min(left, retryTimeout.toNanos());
+        try {
+          return listener.outcome.get(slice, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          listener.failIfBrokenFor(retryTimeout.toNanos());
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof DcsException d) {
+            throw d;
+          }
+          throw EtcdErrors.classify(e.getCause(), false, what);
+        }
+      }
+      // Time is up. A watch that never got established cannot vouch for "no change".
+      DcsException broken = listener.brokenError();
+      if (broken != null) {
+        throw broken;
+      }
+      return WatchOutcome.TIMED_OUT;
+    } finally {
+      watcher.close();
+    }
+  }
+
+  /** Collects what jetcd reports for one watch. */
+  private final class Listener implements Watch.Listener {
+    final CompletableFuture<WatchOutcome> outcome = new CompletableFuture<>();
+    private final String what;
+    // Guarded by this: the start of the current run of errors without a (re)created watch.
+    private boolean broken;
+    private long brokenSince;
+    private DcsException lastError;
+
+    Listener(String what) {
+      this.what = what;
+    }
+
+    @Override
+    public void onNext(WatchResponse response) {
+      if (!response.getEvents().isEmpty()) {
+        tracker.answered();
+        outcome.complete(WatchOutcome.CHANGED);
+      } else if (response.isCreatedNotify()) {
+        tracker.answered();
+        synchronized (this) {
+          broken = false;
+          lastError = null;
+        }
+      }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      if (error instanceof CompactedException) {
+        // Changes after sinceRevision were compacted away: something changed; the caller re-reads.
+        tracker.answered();
+        outcome.complete(WatchOutcome.CHANGED);
+        return;
+      }
+      DcsException classified = EtcdErrors.classify(error, false, what);
+      if (EtcdErrors.serverAnswered(classified.kind())) {
+        tracker.answered();
+      } else {
+        tracker.unreachable(tracker.now());
+      }
+      if (!resumes(error)) {
+        outcome.completeExceptionally(classified);
+        return;
+      }
+      synchronized (this) {
+        if (!broken) {
+          broken = true;
+          brokenSince = System.nanoTime();
+        }
+        lastError = classified;
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      // Called when the watcher is closed, by us or by the client's close().
+      outcome.completeExceptionally(new DcsException(Kind.UNAVAILABLE, what + ": the watch was closed"));
+    }
+
+    synchronized void failIfBrokenFor(long nanos) {
+      if (broken && System.nanoTime() - brokenSince >= nanos) {
+        outcome.completeExceptionally(lastError);
+      }
+    }
+
+    synchronized DcsException brokenError() {
+      return broken ? lastError : null;
+    }
+  }
+
+  /**
+   * Whether jetcd re-opens the watch after {@code error} (its rule: UNAVAILABLE or INTERNAL, but not
+   * {@code no leader}); otherwise it has closed the watch for good.
+   */
+  private static boolean resumes(Throwable error) {
+    if (!(error instanceof EtcdException e)) {
+      return true;
+    }
+    return switch (e.getErrorCode()) {
+      case UNAVAILABLE -> e.getMessage() == null || !e.getMessage().contains("no leader");
+      case INTERNAL -> true;
+      default -> false;
+    };
+  }
+}
