@@ -1,0 +1,99 @@
+package dev.primus.runner.rest;
+
+import dev.primus.dcs.model.ClusterView;
+import dev.primus.dcs.model.DynamicConfig;
+import dev.primus.dcs.spi.DcsException;
+import dev.primus.dcs.spi.WriteResult;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A test double of {@link ClusterCommands} for the REST layer only: it records every call and answers
+ * with results the test sets, so the tests check request validation and status-code mapping, not the
+ * HA loop behind the interface.
+ */
+final class FakeCommandsForRestTests implements ClusterCommands {
+  volatile ClusterView cluster;
+  volatile DcsException readFailure;
+
+  volatile SwitchoverResult switchoverResult = new SwitchoverResult.Completed("node1");
+  final List<SwitchoverRequest> switchovers = new CopyOnWriteArrayList<>();
+
+  volatile WriteResult clearFailoverResult = new WriteResult.Written(100);
+  final List<Long> clearedFailoverVersions = new CopyOnWriteArrayList<>();
+
+  volatile RestartResult restartResult = new RestartResult.Restarted();
+  final List<RestartRequest> restarts = new CopyOnWriteArrayList<>();
+  volatile boolean restartScheduled;
+
+  final AtomicInteger reloads = new AtomicInteger();
+
+  volatile ReinitializeResult reinitializeResult = new ReinitializeResult.Started();
+  final List<List<Boolean>> reinitializations = new CopyOnWriteArrayList<>();
+
+  volatile WriteResult configWriteResult = new WriteResult.Written(200);
+  volatile DcsException configWriteFailure;
+  final List<ConfigWrite> configWrites = new CopyOnWriteArrayList<>();
+
+  /** One call of {@link #writeConfig}. */
+  record ConfigWrite(DynamicConfig config, OptionalLong expectedVersion) {}
+
+  FakeCommandsForRestTests(ClusterView cluster) {
+    this.cluster = cluster;
+  }
+
+  @Override
+  public ClusterView readCluster() throws DcsException {
+    if (readFailure != null) {
+      throw readFailure;
+    }
+    return cluster;
+  }
+
+  @Override
+  public SwitchoverResult switchover(SwitchoverRequest request) {
+    switchovers.add(request);
+    return switchoverResult;
+  }
+
+  @Override
+  public WriteResult clearFailover(long expectedVersion) {
+    clearedFailoverVersions.add(expectedVersion);
+    return clearFailoverResult;
+  }
+
+  @Override
+  public RestartResult restart(RestartRequest request) {
+    restarts.add(request);
+    return restartResult;
+  }
+
+  @Override
+  public boolean cancelScheduledRestart() {
+    boolean was = restartScheduled;
+    restartScheduled = false;
+    return was;
+  }
+
+  @Override
+  public void reload() {
+    reloads.incrementAndGet();
+  }
+
+  @Override
+  public ReinitializeResult reinitialize(boolean force, boolean fromLeader) {
+    reinitializations.add(List.of(force, fromLeader));
+    return reinitializeResult;
+  }
+
+  @Override
+  public WriteResult writeConfig(DynamicConfig config, OptionalLong expectedVersion) throws DcsException {
+    if (configWriteFailure != null) {
+      throw configWriteFailure;
+    }
+    configWrites.add(new ConfigWrite(config, expectedVersion));
+    return configWriteResult;
+  }
+}
