@@ -1,0 +1,203 @@
+package dev.primus.db.postgres;
+
+import dev.primus.ha.LocalState.DataDirectoryState;
+import dev.primus.ha.driver.DriverException;
+import dev.primus.ha.driver.DriverException.Kind;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** The data directory and the driver's own directory: what they hold, creating, emptying, writing files. */
+final class DataDirectory {
+  private final Path dir;
+  private final RunAs runAs;
+
+  DataDirectory(Path dir, RunAs runAs) {
+    this.dir = Objects.requireNonNull(dir, "dir");
+    this.runAs = Objects.requireNonNull(runAs, "runAs");
+  }
+
+  Path path() {
+    return dir;
+  }
+
+  Path resolve(String name) {
+    return dir.resolve(name);
+  }
+
+  /** Missing, or a directory with no entries at all. */
+  boolean isEmpty() {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return true;
+    }
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+      return !s.iterator().hasNext();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Holds (what looks like) a PostgreSQL cluster. */
+  boolean holdsCluster() {
+    return Files.exists(dir.resolve("PG_VERSION"));
+  }
+
+  DataDirectoryState state() {
+    if (isEmpty()) {
+      return DataDirectoryState.EMPTY;
+    }
+    if (holdsCluster() && Files.isRegularFile(dir.resolve("global").resolve("pg_control"))) {
+      return DataDirectoryState.INITIALIZED;
+    }
+    return DataDirectoryState.INVALID;
+  }
+
+  /** The major version the cluster was created with ({@code PG_VERSION}). */
+  Optional<Integer> clusterMajor() {
+    try {
+      return Optional.of(Integer.parseInt(Files.readString(dir.resolve("PG_VERSION")).trim().split("\\.")[0]));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Refuses anything but an empty directory, so no cluster is ever overwritten. */
+  void requireEmpty(String operation) throws DriverException {
+    if (isEmpty()) {
+      return;
+    }
+    if (holdsCluster()) {
+      throw new DriverException(Kind.REFUSED, operation + " refused: " + dir + " already holds a PostgreSQL cluster"
+          + " (PG_VERSION exists); it is never overwritten. Remove it, or reinitialize the member");
+    }
+    throw new DriverException(Kind.REFUSED, operation + " refused: " + dir + " is not empty");
+  }
+
+  /** Creates the directory (and parents) with mode 0700, owned by the OS user. */
+  void create() throws DriverException {
+    createPrivate(dir, runAs);
+  }
+
+  static void createPrivate(Path d, RunAs runAs) throws DriverException {
+    try {
+      if (!Files.isDirectory(d)) {
+        Files.createDirectories(d);
+      }
+      Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+      runAs.own(d);
+    } catch (IOException e) {
+      throw new DriverException(Kind.COMMAND_FAILED, "cannot create " + d + ": " + e, e);
+    }
+  }
+
+  /**
+   * Deletes everything inside the directory, keeping the directory itself (its parent may not be
+   * writable). A symlinked {@code pg_wal} is emptied at its target too, so the WAL of the old cluster
+   * cannot leak into the new one.
+   */
+  void clear() throws DriverException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try {
+      Path wal = dir.resolve("pg_wal");
+      if (Files.isSymbolicLink(wal)) {
+        Path target = wal.toRealPath();
+        deleteChildren(target);
+      }
+      deleteChildren(dir);
+    } catch (IOException e) {
+      throw new DriverException(Kind.COMMAND_FAILED, "cannot empty " + dir + ": " + e, e);
+    }
+  }
+
+  private static void deleteChildren(Path d) throws IOException {
+    List<Path> children = new ArrayList<>();
+    try (Stream<Path> s = Files.list(d)) {
+      s.forEach(children::add);
+    }
+    for (Path child : children) {
+      deleteTree(child);
+    }
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+      deleteChildren(p);
+    }
+    try {
+      Files.delete(p);
+    } catch (NoSuchFileException ignored) {
+      // gone already: a server that was still exiting removed it
+    }
+  }
+
+  /** Reads a file, empty when it is missing. */
+  Optional<String> read(String name) {
+    try {
+      return Optional.of(Files.readString(dir.resolve(name), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Writes {@code name} atomically with mode 0600, owned by the OS user. */
+  void write(String name, String content) throws DriverException {
+    writePrivate(dir.resolve(name), content, runAs);
+  }
+
+  static void writePrivate(Path target, String content, RunAs runAs) throws DriverException {
+    Path tmp = target.resolveSibling("." + target.getFileName() + ".primus-tmp");
+    try {
+      Files.writeString(tmp, content, StandardCharsets.UTF_8);
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      runAs.own(tmp);
+      try {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // the write failed already; that is the error to report
+      }
+      throw new DriverException(Kind.COMMAND_FAILED, "cannot write " + target + ": " + e, e);
+    }
+  }
+
+  /** Deletes {@code name} if present. */
+  void delete(String name) throws DriverException {
+    try {
+      Files.deleteIfExists(dir.resolve(name));
+    } catch (IOException e) {
+      throw new DriverException(Kind.COMMAND_FAILED, "cannot delete " + dir.resolve(name) + ": " + e, e);
+    }
+  }
+
+  boolean exists(String name) {
+    return Files.exists(dir.resolve(name));
+  }
+
+  /** Renames {@code from} to {@code to} inside the directory. */
+  void rename(String from, String to) throws DriverException {
+    try {
+      Files.move(dir.resolve(from), dir.resolve(to), StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new DriverException(Kind.COMMAND_FAILED, "cannot rename " + dir.resolve(from) + " to " + to + ": " + e, e);
+    }
+  }
+}

@@ -1,0 +1,498 @@
+package dev.primus.db.postgres;
+
+import dev.primus.db.postgres.ConfigFiles.Mode;
+import dev.primus.ha.DatabaseRole;
+import dev.primus.ha.LocalState;
+import dev.primus.ha.LocalState.DataDirectoryState;
+import dev.primus.ha.StopMode;
+import dev.primus.ha.driver.DatabaseDriver;
+import dev.primus.ha.driver.DriverException;
+import dev.primus.ha.driver.DriverException.Kind;
+import dev.primus.ha.driver.Upstream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The PostgreSQL 12+ driver. It owns one data directory, the configuration files it generates there,
+ * a private log directory beside it, and the server processes it starts; it decides nothing.
+ *
+ * <p>Mutating calls are serialised on one lock (the runner never overlaps them anyway);
+ * {@link #probe()} takes no lock and may run at any time.
+ */
+public final class PostgresDriver implements DatabaseDriver {
+  private static final System.Logger LOG = System.getLogger(PostgresDriver.class.getName());
+  private static final Duration PROBE_CONNECT = Duration.ofSeconds(2);
+  private static final Duration PROBE_QUERY = Duration.ofSeconds(3);
+  private static final String LOGICAL_SLOTS_FILE = "logical-slots";
+
+  private final PostgresBinaries bin;
+  private final ProcessRunner runner;
+  private final RunAs runAs;
+  private final DataDirectory data;
+  private final ConfigFiles files;
+  private final PgCtl pgCtl;
+  private final InstanceProbe probe;
+  private final Object lock = new Object();
+
+  private volatile PostgresConfig cfg;
+  /** How the instance is configured to run: role, upstream, synchronous standbys. */
+  private volatile Mode mode;
+  /** The driver stopped the server itself, so an unclean control file is not a crash. */
+  private volatile boolean stoppedByDriver;
+
+  PostgresDriver(PostgresConfig cfg, PostgresBinaries bin, RunAs runAs, ProcessRunner runner) {
+    this.cfg = Objects.requireNonNull(cfg, "cfg");
+    this.bin = Objects.requireNonNull(bin, "bin");
+    this.runAs = Objects.requireNonNull(runAs, "runAs");
+    this.runner = Objects.requireNonNull(runner, "runner");
+    this.data = new DataDirectory(cfg.dataDir(), runAs);
+    this.files = new ConfigFiles(data);
+    this.pgCtl = new PgCtl(bin, runner, data, cfg.logDir());
+    this.probe = new InstanceProbe(data, files, new Sql(cfg, PROBE_CONNECT, PROBE_QUERY), pgCtl::controlData);
+    // A driver created over an existing standby keeps following whom its files name.
+    this.mode = data.exists(ConfigFiles.STANDBY_SIGNAL) ? Mode.standby(files.configuredUpstream()) : Mode.primary(Optional.empty());
+  }
+
+  /** The binaries in use (their directory and major version). */
+  public String binaries() {
+    return bin.dir() + " (PostgreSQL " + bin.major() + ")";
+  }
+
+  @Override
+  public LocalState probe() {
+    return probe.probe(stoppedByDriver);
+  }
+
+  @Override
+  public void bootstrap() throws DriverException {
+    synchronized (lock) {
+      data.requireEmpty("bootstrap");
+      prepare();
+      try {
+        new Bootstrapper(cfg, bin, runner, runAs, data, files, pgCtl, adminSql()).run(mode.syncStandbys());
+        mode = Mode.primary(mode.syncStandbys());
+        stoppedByDriver = false;
+      } catch (DriverException e) {
+        throw cleanUpFailedBuild("bootstrap", e);
+      }
+    }
+  }
+
+  @Override
+  public void createReplica(Upstream source) throws DriverException {
+    Objects.requireNonNull(source, "source");
+    synchronized (lock) {
+      boolean keepFirst = !cfg.replicaMethods().isEmpty() && cfg.replicaMethods().get(0).keepData();
+      if (!keepFirst) {
+        data.requireEmpty("createReplica");
+      }
+      if (pgCtl.running().isPresent()) {
+        throw new DriverException(Kind.REFUSED, "createReplica refused: PostgreSQL is running in " + data.path());
+      }
+      build("createReplica", Optional.of(source));
+    }
+  }
+
+  /** Builds a replica with the configured methods (no source: only {@code no_leader} methods) and configures it to follow. */
+  private void build(String operation, Optional<Upstream> source) throws DriverException {
+    prepare();
+    String method;
+    try {
+      method = new ReplicaBuilder(cfg, bin, runner, data, pgCtl).build(source);
+    } catch (DriverException e) {
+      throw cleanUpFailedBuild(operation, e);
+    }
+    checkClusterMajor();
+    // The copy brought the source's postgresql.conf (its port, its role): write this member's own.
+    data.delete("postmaster.pid");
+    data.delete("postmaster.opts");
+    mode = standbyMode(source);
+    files.write(cfg, bin.major(), mode, List.of());
+    stoppedByDriver = true;
+    LOG.log(System.Logger.Level.INFO, "replica built with {0} from {1}", method, source.map(Upstream::member).orElse("backup"));
+  }
+
+  @Override
+  public void start(DatabaseRole role, Optional<Upstream> upstream, Duration timeout) throws DriverException {
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(upstream, "upstream");
+    synchronized (lock) {
+      requireCluster("start");
+      if (pgCtl.running().isPresent()) {
+        LocalState now = probe();
+        if (now.isRunning() && now.role().orElse(null) == role) {
+          if (role == DatabaseRole.REPLICA && upstream.isPresent() && !upstream.equals(mode.upstream())) {
+            follow(upstream.get(), timeout);
+          }
+          return;
+        }
+        throw new DriverException(Kind.REFUSED, "start as " + role + " refused: PostgreSQL already runs"
+            + now.role().map(r -> " as " + r).orElse("") + " (" + now.process() + ")");
+      }
+      prepare();
+      Mode m = role == DatabaseRole.PRIMARY ? Mode.primary(mode.syncStandbys()) : standbyMode(upstream);
+      files.write(cfg, bin.major(), m, List.of());
+      mode = m;
+      stoppedByDriver = false;
+      pgCtl.start(timeout);
+    }
+  }
+
+  @Override
+  public Optional<Long> stop(StopMode stopMode, Duration timeout) throws DriverException {
+    Objects.requireNonNull(stopMode, "stopMode");
+    synchronized (lock) {
+      if (pgCtl.running().isPresent()) {
+        // A smart shutdown waits for every client, the probe's kept connection included.
+        probe.closeCached();
+        StopMode used = pgCtl.stop(stopMode, timeout);
+        stoppedByDriver = true;
+        if (used != stopMode) {
+          LOG.log(System.Logger.Level.WARNING, "{0} stop escalated to {1}", stopMode, used);
+        }
+      }
+      if (data.state() != DataDirectoryState.INITIALIZED) {
+        return Optional.empty();
+      }
+      Optional<ControlData> cd = pgCtl.controlData();
+      return cd.filter(ControlData::cleanShutdown).flatMap(ControlData::checkpointLsn);
+    }
+  }
+
+  @Override
+  public void restart(Duration timeout) throws DriverException {
+    synchronized (lock) {
+      requireCluster("restart");
+      DatabaseRole role = currentRole();
+      Optional<Upstream> upstream = mode.upstream();
+      long deadline = System.nanoTime() + timeout.toNanos();
+      stop(StopMode.FAST, timeout);
+      Duration left = Duration.ofNanos(Math.max(Duration.ofSeconds(1).toNanos(), deadline - System.nanoTime()));
+      start(role, upstream, left);
+    }
+  }
+
+  @Override
+  public void promote(Duration timeout) throws DriverException {
+    synchronized (lock) {
+      if (pgCtl.running().isEmpty()) {
+        throw new DriverException(Kind.REFUSED, "promote refused: PostgreSQL is not running");
+      }
+      if (!inRecovery()) {
+        return;
+      }
+      pgCtl.promote(timeout);
+      mode = Mode.primary(mode.syncStandbys());
+      // pg_rewind on the old primary reads this server's control file: the new timeline must be in it.
+      checkpoint();
+      files.write(cfg, bin.major(), mode, List.of());
+      pgCtl.reload();
+    }
+  }
+
+  @Override
+  public void follow(Upstream upstream, Duration timeout) throws DriverException {
+    Objects.requireNonNull(upstream, "upstream");
+    synchronized (lock) {
+      requireCluster("follow");
+      boolean running = pgCtl.running().isPresent();
+      if (running && !inRecovery()) {
+        throw new DriverException(Kind.REFUSED, "follow refused: PostgreSQL runs as a primary; demote (stop) it first");
+      }
+      Mode m = Mode.standby(Optional.of(upstream)).withFloors(mode.standby() ? mode.floors() : Map.of());
+      files.write(cfg, bin.major(), m, List.of());
+      mode = m;
+      if (running) {
+        if (bin.major() >= 13) {
+          // Since 13 primary_conninfo and primary_slot_name change on reload; the walreceiver reconnects.
+          pgCtl.reload();
+        } else {
+          restart(timeout);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void rewind(Upstream source) throws DriverException {
+    Objects.requireNonNull(source, "source");
+    synchronized (lock) {
+      requireCluster("rewind");
+      if (pgCtl.running().isPresent()) {
+        throw new DriverException(Kind.REFUSED, "rewind refused: PostgreSQL is running; stop it first");
+      }
+      if (!cfg.usePgRewind()) {
+        throw new DriverException(Kind.INVALID_CONFIG, "rewind needs postgresql.use_pg_rewind: true");
+      }
+      prepare();
+      ControlData cd = pgCtl.readControlData();
+      if (!cd.walLogHints() && !cd.dataChecksums()) {
+        // pg_rewind would refuse too, but only after a crash recovery; say why at once.
+        throw new DriverException(Kind.REFUSED, "rewind refused: " + data.path() + " last ran without wal_log_hints and"
+            + " has no data checksums, so pg_rewind cannot tell which pages changed; reinitialize it instead");
+      }
+      if (!cd.cleanShutdown()) {
+        // pg_rewind only accepts a cleanly shut down target: replay the crash away in single-user mode.
+        files.removeSignals();
+        pgCtl.singleUserRecovery(cfg.commandTimeout());
+      }
+      Map<String, String> own = files.snapshot();
+      List<String> argv = new ArrayList<>(List.of(bin.tool("pg_rewind").toString(), "--target-pgdata=" + data.path(),
+          "--source-server=" + ReplicaBuilder.conninfo(cfg.rewind(), source, cfg.memberName())));
+      if (bin.major() >= 13 && cfg.recoveryConf().containsKey("restore_command")) {
+        argv.add("--restore-target-wal");
+      }
+      ProcessRunner.Result r;
+      try {
+        r = runner.run(ProcessRunner.Spec.of("pg_rewind", argv, cfg.commandTimeout(), pgCtl.commandLog("pg_rewind"))
+            .env(Pgpass.environment(cfg)).workDir(cfg.logDir()));
+      } catch (DriverException e) {
+        throw rewindFailed(e.getMessage(), e);
+      }
+      if (!r.ok()) {
+        throw rewindFailed("pg_rewind exited with code " + r.exitCode() + ": " + ProcessRunner.tail(r.log()), null);
+      }
+      // pg_rewind copied the source's configuration files: put this member's back and follow the source.
+      files.restore(own);
+      data.delete("postmaster.pid");
+      mode = standbyMode(Optional.of(source));
+      files.write(cfg, bin.major(), mode, List.of());
+      stoppedByDriver = true;
+    }
+  }
+
+  private DriverException rewindFailed(String message, Throwable cause) throws DriverException {
+    String what = "pg_rewind from the source failed: " + message + " (log " + pgCtl.commandLog("pg_rewind") + ")";
+    if (cfg.removeDataDirectoryOnRewindFailure()) {
+      data.clear();
+      what += "; the data directory was emptied (remove_data_directory_on_rewind_failure)";
+    }
+    return new DriverException(Kind.COMMAND_FAILED, what, cause);
+  }
+
+  @Override
+  public void reinitialize(Upstream source) throws DriverException {
+    Objects.requireNonNull(source, "source");
+    synchronized (lock) {
+      if (pgCtl.running().isPresent()) {
+        // The data is thrown away next: no reason to wait for a checkpoint.
+        stop(StopMode.IMMEDIATE, cfg.pgCtlTimeout());
+      }
+      boolean keepFirst = !cfg.replicaMethods().isEmpty() && cfg.replicaMethods().get(0).keepData();
+      if (!keepFirst) {
+        data.clear();
+      }
+      build("reinitialize", Optional.of(source));
+    }
+  }
+
+  @Override
+  public void reload() throws DriverException {
+    synchronized (lock) {
+      if (pgCtl.running().isPresent()) {
+        pgCtl.reload();
+      }
+    }
+  }
+
+  @Override
+  public void checkpoint() throws DriverException {
+    synchronized (lock) {
+      try (Connection c = adminSql().connect("postgres")) {
+        Sql.execute(c, "CHECKPOINT");
+      } catch (SQLException e) {
+        throw Sql.failure("CHECKPOINT", e);
+      }
+    }
+  }
+
+  @Override
+  public void ensureSlots(Set<String> memberSlots, Map<String, Object> permanentSlots) throws DriverException {
+    Objects.requireNonNull(memberSlots, "memberSlots");
+    Objects.requireNonNull(permanentSlots, "permanentSlots");
+    synchronized (lock) {
+      Set<String> others = new HashSet<>(memberSlots);
+      // A member never keeps a slot for itself.
+      others.remove(cfg.memberName());
+      others.removeIf(s -> Slots.slotName(s).equals(Slots.slotName(cfg.memberName())));
+      Map<String, Slots.Wanted> wanted = Slots.wanted(others, permanentSlots);
+      Set<String> declared = readDeclaredLogical();
+      Set<String> nowLogical = wanted.values().stream().filter(Slots.Wanted::logical).map(Slots.Wanted::name)
+          .collect(Collectors.toCollection(TreeSet::new));
+      Set<String> remembered = new TreeSet<>(declared);
+      remembered.addAll(nowLogical);
+      writeDeclaredLogical(remembered);
+      new Slots(adminSql()).ensure(wanted, remembered);
+      writeDeclaredLogical(nowLogical);
+    }
+  }
+
+  @Override
+  public void setSynchronousStandbys(List<String> members, int count, boolean quorum) throws DriverException {
+    Objects.requireNonNull(members, "members");
+    synchronized (lock) {
+      String ssn;
+      if (members.isEmpty()) {
+        ssn = "";
+      } else {
+        if (count < 1) {
+          throw new DriverException(Kind.INVALID_CONFIG, "synchronous standby count must be at least 1, got " + count);
+        }
+        ssn = (quorum ? "ANY " : "FIRST ") + Math.min(count, members.size()) + " ("
+            + members.stream().map(Quoting::sqlIdentifier).collect(Collectors.joining(",")) + ")";
+      }
+      mode = mode.withSyncStandbys(Optional.of(ssn));
+      rewriteAndReload();
+    }
+  }
+
+  @Override
+  public void applyParameters(Map<String, Object> parameters) throws DriverException {
+    Objects.requireNonNull(parameters, "parameters");
+    synchronized (lock) {
+      Map<String, String> rendered = new LinkedHashMap<>();
+      for (Map.Entry<String, Object> e : parameters.entrySet()) {
+        String name = Quoting.parameterName(e.getKey(), "parameters");
+        if (e.getValue() != null) {
+          rendered.put(name, Quoting.scalar(e.getValue(), "parameters." + name));
+        }
+      }
+      PostgresConfig next = cfg.withParameters(rendered);
+      ConfigFiles.effectiveParameters(next, bin.major(), mode);
+      cfg = next;
+      rewriteAndReload();
+    }
+  }
+
+  /** Rewrites postgresql.conf for the current mode and reloads a running server; pending restarts show in the probe. */
+  private void rewriteAndReload() throws DriverException {
+    if (data.state() != DataDirectoryState.INITIALIZED) {
+      return;
+    }
+    Mode m = mode;
+    if (pgCtl.running().isPresent()) {
+      boolean standby = inRecovery();
+      if (standby != m.standby()) {
+        m = standby ? Mode.standby(m.upstream()).withFloors(m.floors()) : Mode.primary(m.syncStandbys());
+      }
+    }
+    files.write(cfg, bin.major(), m, List.of());
+    if (pgCtl.running().isPresent()) {
+      pgCtl.reload();
+    }
+  }
+
+  @Override
+  public void close() {
+    probe.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Creates the log directory and the data directory's parent state, and (re)writes the pgpass file. */
+  private void prepare() throws DriverException {
+    DataDirectory.createPrivate(cfg.logDir(), runAs);
+    if (!Files.isDirectory(data.path())) {
+      data.create();
+    } else {
+      try {
+        Files.setPosixFilePermissions(data.path(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        runAs.own(data.path());
+      } catch (IOException e) {
+        throw new DriverException(Kind.COMMAND_FAILED, "cannot secure " + data.path() + ": " + e, e);
+      }
+    }
+    Pgpass.write(cfg, runAs);
+  }
+
+  /** After a failed build: stop what was started, empty the directory so the next attempt starts clean. */
+  private DriverException cleanUpFailedBuild(String operation, DriverException cause) {
+    try {
+      if (pgCtl.running().isPresent()) {
+        pgCtl.stop(StopMode.IMMEDIATE, cfg.pgCtlTimeout());
+      }
+      data.clear();
+      stoppedByDriver = true;
+      return new DriverException(cause.kind(), operation + " failed and was cleaned up (data directory emptied): "
+          + cause.getMessage(), cause);
+    } catch (DriverException cleanup) {
+      cause.addSuppressed(cleanup);
+      return cause;
+    }
+  }
+
+  private void requireCluster(String operation) throws DriverException {
+    DataDirectoryState state = data.state();
+    if (state != DataDirectoryState.INITIALIZED) {
+      throw new DriverException(Kind.REFUSED, operation + " refused: " + data.path() + " holds no usable cluster ("
+          + state + "); bootstrap, create a replica or reinitialize first");
+    }
+    checkClusterMajor();
+  }
+
+  private void checkClusterMajor() throws DriverException {
+    Optional<Integer> major = data.clusterMajor();
+    if (major.isPresent() && major.get() != bin.major()) {
+      throw new DriverException(Kind.REFUSED, data.path() + " holds a PostgreSQL " + major.get()
+          + " cluster but the binaries in " + bin.dir() + " are " + bin.major());
+    }
+  }
+
+  private boolean inRecovery() throws DriverException {
+    try (Connection c = adminSql().connect("postgres")) {
+      return Sql.queryBoolean(c, "SELECT pg_catalog.pg_is_in_recovery()");
+    } catch (SQLException e) {
+      throw Sql.failure("asking whether the server is in recovery", e);
+    }
+  }
+
+  private DatabaseRole currentRole() throws DriverException {
+    if (pgCtl.running().isPresent()) {
+      return inRecovery() ? DatabaseRole.REPLICA : DatabaseRole.PRIMARY;
+    }
+    return data.exists(ConfigFiles.STANDBY_SIGNAL) ? DatabaseRole.REPLICA : DatabaseRole.PRIMARY;
+  }
+
+  /**
+   * A standby following {@code upstream}, with its settings raised to what the control file says its
+   * primary uses: a standby below them does not start.
+   */
+  private Mode standbyMode(Optional<Upstream> upstream) {
+    Map<String, Long> floors = pgCtl.controlData().map(ConfigFiles::floorsFrom).orElse(Map.of());
+    return Mode.standby(upstream).withFloors(floors);
+  }
+
+  private Sql adminSql() {
+    return new Sql(cfg, Duration.ofSeconds(5), cfg.pgCtlTimeout());
+  }
+
+  private Set<String> readDeclaredLogical() {
+    try {
+      return Files.readAllLines(cfg.logDir().resolve(LOGICAL_SLOTS_FILE), StandardCharsets.UTF_8).stream()
+          .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toCollection(TreeSet::new));
+    } catch (IOException e) {
+      return new TreeSet<>();
+    }
+  }
+
+  /** Remembers which logical slots came from the configuration, so removing one there drops it here. */
+  private void writeDeclaredLogical(Set<String> names) throws DriverException {
+    DataDirectory.createPrivate(cfg.logDir(), runAs);
+    DataDirectory.writePrivate(cfg.logDir().resolve(LOGICAL_SLOTS_FILE),
+        names.stream().map(n -> n + "\n").collect(Collectors.joining()), runAs);
+  }
+}

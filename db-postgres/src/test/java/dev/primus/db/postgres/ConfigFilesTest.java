@@ -1,0 +1,190 @@
+package dev.primus.db.postgres;
+
+import static dev.primus.db.postgres.TestMaps.linked;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.primus.db.postgres.ConfigFiles.Mode;
+import dev.primus.ha.driver.DriverException;
+import dev.primus.ha.driver.Upstream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+final class ConfigFilesTest {
+  private static final Upstream NODE2 = new Upstream("node2", "postgres://10.0.0.2:5433/postgres");
+
+  @TempDir
+  Path tmp;
+
+  private PostgresConfig config(Map<String, Object> extra) throws DriverException {
+    Map<String, Object> s = PostgresConfigTest.minimal();
+    s.put("data_dir", tmp.resolve("data").toString());
+    s.put("scope", "batman");
+    s.put("authentication", linked("replication", linked("username", "repl", "password", "pw", "sslmode", "prefer")));
+    s.putAll(extra);
+    return PostgresConfigTest.parse(s);
+  }
+
+  @Test
+  void primaryParameters() throws DriverException {
+    PostgresConfig cfg = config(linked("use_pg_rewind", true, "parameters",
+        linked("port", 1, "listen_addresses", "x", "hot_standby", "off", "wal_level", "minimal", "work_mem", "8MB",
+            "primary_conninfo", "host=evil")));
+    Map<String, String> p = ConfigFiles.effectiveParameters(cfg, 15, Mode.primary(Optional.empty()));
+    assertEquals("0.0.0.0", p.get("listen_addresses"), "listen comes from postgresql.listen, never from parameters");
+    assertEquals("5433", p.get("port"));
+    assertEquals("on", p.get("hot_standby"));
+    assertEquals("replica", p.get("wal_level"), "replication needs at least replica");
+    assertEquals("on", p.get("wal_log_hints"), "pg_rewind needs hint bits in the WAL");
+    assertEquals("10", p.get("max_wal_senders"));
+    assertEquals("10", p.get("max_replication_slots"));
+    assertEquals("128MB", p.get("wal_keep_size"));
+    assertEquals("batman", p.get("cluster_name"));
+    assertEquals("8MB", p.get("work_mem"));
+    assertFalse(p.containsKey("primary_conninfo"));
+    assertFalse(p.containsKey("recovery_target_timeline"));
+    assertFalse(p.containsKey("synchronous_standby_names"));
+  }
+
+  @Test
+  void userValuesRaiseTheDefaults() throws DriverException {
+    PostgresConfig cfg = config(linked("parameters", linked("wal_level", "logical", "max_wal_senders", 20,
+        "wal_keep_segments", 8)));
+    Map<String, String> p = ConfigFiles.effectiveParameters(cfg, 15, Mode.primary(Optional.empty()));
+    assertEquals("logical", p.get("wal_level"));
+    assertEquals("20", p.get("max_wal_senders"));
+    assertEquals("128MB", p.get("wal_keep_size"), "wal_keep_segments is translated for 13+");
+    assertFalse(p.containsKey("wal_keep_segments"));
+    assertFalse(p.containsKey("wal_log_hints"));
+
+    Map<String, String> p12 = ConfigFiles.effectiveParameters(config(linked("parameters", linked("wal_keep_size", "1GB"))),
+        12, Mode.primary(Optional.empty()));
+    assertEquals("64", p12.get("wal_keep_segments"), "and back to segments for 12");
+    assertFalse(p12.containsKey("wal_keep_size"));
+  }
+
+  @Test
+  void standbyParameters() throws DriverException {
+    PostgresConfig cfg = config(linked("recovery_conf", linked("restore_command", "cp /a/%f %p")));
+    Map<String, String> p = ConfigFiles.effectiveParameters(cfg, 15, Mode.standby(Optional.of(NODE2)));
+    assertEquals("user=repl passfile=" + cfg.pgpass() + " host=10.0.0.2 port=5433 sslmode=prefer application_name=node-1",
+        p.get("primary_conninfo"));
+    assertEquals("node_1", p.get("primary_slot_name"));
+    assertEquals("latest", p.get("recovery_target_timeline"));
+    assertEquals("cp /a/%f %p", p.get("restore_command"));
+
+    Map<String, String> noSlots = ConfigFiles.effectiveParameters(config(linked("use_slots", false)), 15,
+        Mode.standby(Optional.of(NODE2)));
+    assertFalse(noSlots.containsKey("primary_slot_name"));
+    Map<String, String> archiveOnly = ConfigFiles.effectiveParameters(cfg, 15, Mode.standby(Optional.empty()));
+    assertFalse(archiveOnly.containsKey("primary_conninfo"));
+    assertEquals("latest", archiveOnly.get("recovery_target_timeline"));
+  }
+
+  @Test
+  void synchronousStandbysAndTargetedRecovery() throws DriverException {
+    PostgresConfig cfg = config(linked("parameters", linked("synchronous_standby_names", "*")));
+    assertEquals("FIRST 1 (\"a\")", ConfigFiles.effectiveParameters(cfg, 15,
+        Mode.primary(Optional.of("FIRST 1 (\"a\")"))).get("synchronous_standby_names"));
+    assertEquals("*", ConfigFiles.effectiveParameters(cfg, 15, Mode.primary(Optional.empty())).get("synchronous_standby_names"));
+    Map<String, String> pitr = ConfigFiles.effectiveParameters(cfg, 15,
+        new Mode(false, Optional.empty(), Optional.empty(), Optional.of(Map.of("recovery_target_time", "2026-01-01")), Map.of()));
+    assertEquals("2026-01-01", pitr.get("recovery_target_time"));
+    assertEquals("promote", pitr.get("recovery_target_action"));
+  }
+
+  @Test
+  void aStandbyNeverRunsBelowItsPrimarysLimits() throws DriverException {
+    PostgresConfig cfg = config(linked("parameters", linked("max_connections", 50, "max_wal_senders", 20)));
+    ControlData primarys = ControlData.parse("""
+        max_connections setting:              200
+        max_worker_processes setting:         8
+        max_wal_senders setting:              10
+        max_prepared_xacts setting:           5
+        max_locks_per_xact setting:           64
+        """);
+    Map<String, Long> floors = ConfigFiles.floorsFrom(primarys);
+    assertEquals(Map.of("max_connections", 200L, "max_worker_processes", 8L, "max_wal_senders", 10L,
+        "max_prepared_transactions", 5L, "max_locks_per_transaction", 64L), floors);
+    Map<String, String> p = ConfigFiles.effectiveParameters(cfg, 15, Mode.standby(Optional.of(NODE2)).withFloors(floors));
+    assertEquals("200", p.get("max_connections"), "raised to the primary's");
+    assertEquals("20", p.get("max_wal_senders"), "already higher: kept");
+    assertEquals("5", p.get("max_prepared_transactions"), "unset, default 0: raised");
+    assertFalse(p.containsKey("max_worker_processes"), "the default already suffices");
+    Map<String, String> primary = ConfigFiles.effectiveParameters(cfg, 15, Mode.primary(Optional.empty()).withFloors(floors));
+    assertEquals("50", primary.get("max_connections"), "a primary sets its own limits");
+  }
+
+  @Test
+  void writesFilesAndReadsTheUpstreamBack() throws DriverException, IOException {
+    PostgresConfig cfg = config(linked("pg_hba", List.of("local all all trust"), "pg_ident", List.of("m a b")));
+    DataDirectory data = new DataDirectory(tmp.resolve("data"), RunAs.invoker());
+    data.create();
+    Files.writeString(data.resolve("postgresql.conf"), "max_connections = 100\n");
+    ConfigFiles files = new ConfigFiles(data);
+
+    Upstream odd = new Upstream("it's", "postgres://h:1/postgres");
+    files.write(cfg, 15, Mode.standby(Optional.of(odd)), List.of());
+    assertEquals("max_connections = 100\n", Files.readString(data.resolve("postgresql.base.conf")), "the original is kept");
+    String conf = Files.readString(data.resolve("postgresql.conf"));
+    assertTrue(conf.startsWith(ConfigFiles.HEADER), conf);
+    assertTrue(conf.contains("include_if_exists 'postgresql.base.conf'\n"), conf);
+    assertTrue(Files.exists(data.resolve("standby.signal")));
+    assertEquals(Optional.of(odd), files.configuredUpstream());
+    assertTrue(Files.readString(data.resolve("pg_hba.conf")).endsWith("local all all trust\n"));
+    assertTrue(Files.readString(data.resolve("pg_ident.conf")).endsWith("m a b\n"));
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(data.resolve("postgresql.conf"))));
+
+    // Written again: the generated file is not mistaken for an original.
+    files.write(cfg, 15, Mode.primary(Optional.empty()), List.of("host all all 127.0.0.1/32 trust"));
+    assertEquals("max_connections = 100\n", Files.readString(data.resolve("postgresql.base.conf")));
+    assertFalse(Files.exists(data.resolve("standby.signal")));
+    assertEquals(Optional.empty(), files.configuredUpstream());
+    assertTrue(Files.readString(data.resolve("pg_hba.conf")).endsWith("host all all 127.0.0.1/32 trust\n"),
+        "a bootstrap override wins over postgresql.pg_hba");
+  }
+
+  @Test
+  void restoresItsFilesAfterACopyOverwroteThem() throws DriverException, IOException {
+    PostgresConfig cfg = config(Map.of());
+    DataDirectory data = new DataDirectory(tmp.resolve("data"), RunAs.invoker());
+    data.create();
+    ConfigFiles files = new ConfigFiles(data);
+    Files.writeString(data.resolve("pg_hba.conf"), "mine\n");
+    Files.writeString(data.resolve("postgresql.base.conf"), "base mine\n");
+    Map<String, String> own = files.snapshot();
+    Files.writeString(data.resolve("pg_hba.conf"), "theirs\n");
+    Files.writeString(data.resolve("postgresql.base.conf"), "base theirs\n");
+    files.restore(own);
+    files.write(cfg, 15, Mode.standby(Optional.of(NODE2)), List.of());
+    assertEquals("mine\n", Files.readString(data.resolve("pg_hba.conf")));
+    assertEquals("base mine\n", Files.readString(data.resolve("postgresql.base.conf")));
+    assertTrue(Files.readString(data.resolve("postgresql.conf")).contains("port = '5433'"));
+  }
+
+  @Test
+  void pgpassEscapesAndKeepsOneLinePerUser() {
+    var a = new PostgresConfig.Credentials("repl", Optional.of("p:w\\"), Map.of());
+    var b = new PostgresConfig.Credentials("repl", Optional.of("other"), Map.of());
+    var none = new PostgresConfig.Credentials("nopw", Optional.empty(), Map.of());
+    var su = new PostgresConfig.Credentials("postgres", Optional.of("s"), Map.of());
+    assertEquals("*:*:*:repl:p\\:w\\\\\n*:*:*:postgres:s\n", Pgpass.render(List.of(a, b, none, su)));
+  }
+
+  @Test
+  void connUrls() throws DriverException {
+    assertEquals(new ConnUrl("10.0.0.2", 5433), ConnUrl.parse("postgres://10.0.0.2:5433/postgres"));
+    assertEquals(new ConnUrl("db", 5432), ConnUrl.parse("postgresql://u:p@db/postgres"));
+    assertEquals("[::1]", ConnUrl.parse("postgres://[::1]:5432/postgres").jdbcHost());
+    org.junit.jupiter.api.Assertions.assertThrows(DriverException.class, () -> ConnUrl.parse("http://x:1/"));
+    org.junit.jupiter.api.Assertions.assertThrows(DriverException.class, () -> ConnUrl.parse("postgres:///postgres"));
+  }
+}
