@@ -1,0 +1,38 @@
+package dev.primus.dcs.etcd;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+
+/**
+ * A public door to dcs-etcd's {@code EtcdServers} harness (package-private in its test-jar) for the
+ * runner's agent tests: real etcd processes on loopback with free ports, stopped and deleted on close.
+ * It lives in the harness's package only to reach it; it adds nothing.
+ */
+public final class EtcdHarnessForAgents implements AutoCloseable {
+  private final EtcdServers servers;
+
+  private EtcdHarnessForAgents(EtcdServers servers) {
+    this.servers = servers;
+  }
+
+  /** Starts {@code size} members and waits until the cluster has a leader; fails if etcd is not installed. */
+  public static EtcdHarnessForAgents start(int size) throws IOException, InterruptedException {
+    return new EtcdHarnessForAgents(EtcdServers.start(size));
+  }
+
+  /** The client URLs, e.g. for {@code etcd3.hosts}. */
+  public List<URI> clientUrls() {
+    return servers.clientUrls();
+  }
+
+  /** {@code host:port,host:port} as patroni.yml's {@code etcd3.hosts} takes it. */
+  public String hosts() {
+    return String.join(",", clientUrls().stream().map(u -> u.getHost() + ":" + u.getPort()).toList());
+  }
+
+  @Override
+  public void close() {
+    servers.close();
+  }
+}
