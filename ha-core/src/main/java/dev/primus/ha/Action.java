@@ -124,6 +124,24 @@ public sealed interface Action {
     @Override public boolean writesDcs() { return true; }
   }
 
+  // ---- the watchdog ---------------------------------------------------------------------------
+
+  /**
+   * Arm the watchdog (open the device): from now on a frozen agent gets its node reset once the
+   * watchdog timeout ({@code ttl} minus a safety margin) passes without a keepalive. Emitted before a
+   * promotion, whenever a non-paused leader finds it disarmed, and right after a demotion of a primary
+   * that has no lock (so a freeze before the stop still ends in a reset). With the watchdog configured off the
+   * executor reports success without doing anything; in {@code required} mode a failure makes the
+   * engine give up the lock.
+   */
+  record ActivateWatchdog() implements Action {}
+
+  /** Pet the armed watchdog. Emitted only right after a successful lock update, in the same decision. */
+  record KeepaliveWatchdog() implements Action {}
+
+  /** Disarm the watchdog cleanly (magic close): when paused, or when this member no longer leads. */
+  record DisableWatchdog() implements Action {}
+
   // ---- peers ---------------------------------------------------------------------------------
 
   /**

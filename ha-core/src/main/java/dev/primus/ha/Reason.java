@@ -4,12 +4,13 @@ package dev.primus.ha;
  * The typed outcome of one cycle. The operator's log line is derived from it ({@link #message}), in
  * Patroni's words where Patroni has a line for the case, so log-reading habits and tools carry over.
  *
- * <p>Templates use {@code {me}} for this member and {@code {leader}} for the leader in question.
+ * <p>Templates use {@code {me}} for this member and {@code {leader}} for the leader in question (for
+ * {@link #DEFER_TO_CANDIDATE}, the failover candidate).
  */
 public enum Reason {
   // leading
   LOCK_RENEWED("no action. I am ({me}), the leader with the lock"),
-  LOCK_ACQUIRED("promoted self to leader by acquiring session lock"),
+  LOCK_ACQUIRED("acquired session lock as a leader"),
   PROMOTING("promoted self to leader by acquiring session lock"),
   PROMOTION_IN_PROGRESS("updated leader lock during promote"),
   LONG_ACTION_WITH_LOCK("updated leader lock during long action"),
@@ -45,7 +46,44 @@ public enum Reason {
   PAUSED("PAUSE: no action. I am ({me})"),
   PAUSED_LEADER("PAUSE: no action. I am ({me}), the leader with the lock"),
   LONG_ACTION_IN_PROGRESS("long action in progress"),
-  STARTING("waiting for postgres to start");
+  STARTING("waiting for postgres to start"),
+
+  // ---- added with HaEngine ----------------------------------------------------------------------
+  // leading
+  LOST_LOCK_DURING_PROMOTE("lost leader before promote"),
+  PROMOTE_FAILED("released leader key because the promotion failed"),
+  WATCHDOG_FAILED("released leader key because the watchdog could not be activated"),
+  LOCK_RELEASED_WAITING("no action. I am ({me}) and gave up the leader lock; waiting for the DCS to show it"),
+  PRIMARY_TIMELINE_BEHIND("demoting self because I run as primary on an older timeline than the cluster's"),
+  DATA_DIRECTORY_EMPTY_RELEASED_LOCK("released leader key because the data directory is empty"),
+  // not racing
+  PRIMARY_STILL_ALIVE("not racing for the leader lock: a primary is still alive"),
+  LAGGING("not healthy enough for leader race: lag exceeds maximum_lag_on_failover"),
+  TIMELINE_BEHIND("not healthy enough for leader race: my timeline is behind the cluster's"),
+  NOFAILOVER("no action. I am ({me}), a secondary, and nofailover is set"),
+  NOT_SYNC_STANDBY("not racing for the leader lock: I am not a synchronous standby"),
+  DEFER_TO_CANDIDATE("not racing for the leader lock: the failover candidate ({leader}) is healthy"),
+  LEADERSHIP_BACKOFF("not racing for the leader lock: I gave it up less than ttl ago"),
+  // rejoining
+  REWIND_FAILED("pg_rewind failed and remove_data_directory_on_rewind_failure is off: not starting"),
+  DIVERGED_NO_REWIND("my timeline diverged from the leader ({leader}) and neither use_pg_rewind nor"
+      + " remove_data_directory_on_diverged_timelines is set: not following"),
+  DIVERGED_STOPPING("stopping: my timeline diverged from the leader ({leader}); rewind follows"),
+  DIVERGED_WAITING("my timeline is another branch than the cluster's; waiting for a leader to resynchronise from"),
+  WAITING_FOR_LEADER_PROMOTION("waiting for the leader ({leader}) to finish its promotion before rejoining"),
+  WAITING_FOR_REWIND_SOURCE("waiting for the leader ({leader}) to run before resynchronising from it"),
+  DATABASE_STOPPING("waiting for postgres to stop"),
+  // bootstrap
+  POST_BOOTSTRAP("initialized a new cluster"),
+  BOOTSTRAP_GAVE_UP("bootstrap of a new cluster failed; not retrying until the agent restarts"),
+  ADOPT_REFUSED_REPLICA("data directory of ({me}) runs as a replica and the cluster was never initialized:"
+      + " start the primary first"),
+  // pause
+  PAUSED_NO_LOCK("PAUSE: continue to run as primary without lock"),
+  PAUSED_RELEASED_LOCK("PAUSE: removed leader key because postgres is not running as primary"),
+  // configuration
+  INVALID_DCS_TIMINGS("no action. I am ({me}); ignoring ttl, loop_wait and retry_timeout of the DCS config"
+      + " (loop_wait + 2*retry_timeout > ttl) and using those of bootstrap.dcs");
 
   private final String template;
 

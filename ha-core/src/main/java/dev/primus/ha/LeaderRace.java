@@ -1,0 +1,85 @@
+package dev.primus.ha;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Nobody holds the lock and my database runs (Patroni's {@code process_unhealthy_cluster}).
+ *
+ * <p>A running primary may take the lock back only if it is not behind the cluster's timeline and its
+ * timeline is not another branch's namesake (so a primary that froze while another was promoted cannot
+ * return); otherwise it steps down. A replica
+ * races when {@link CandidateRanking} says it is the healthiest: lock and promotion in one decision,
+ * the promotion after the lock, so the executor stops before promoting when the lock was lost to
+ * somebody else. That is what keeps a failover to one DCS round trip plus the promotion.
+ */
+final class LeaderRace {
+  private LeaderRace() {}
+
+  static Plan race(Cycle c) {
+    if (c.viewNamesMe()) {
+      // The view still names me although I gave the lock up (a stale read): not a free lock yet.
+      return c.paused() && c.local.isRunningPrimary()
+          ? Plan.because(Reason.PAUSED_NO_LOCK)
+          : Plan.because(Reason.LOCK_RELEASED_WAITING).recheckAfter(c.soon());
+    }
+    if (c.local.isRunningPrimary()) {
+      return primary(c);
+    }
+    if (c.paused()) {
+      // In pause only a manual failover to me (not scheduled) may take the lock.
+      boolean candidate = c.failover()
+          .filter(f -> f.value().scheduledAt().isEmpty())
+          .flatMap(f -> f.value().candidate())
+          .map(c.me::equals)
+          .orElse(false);
+      if (!candidate || !c.canFailover() || c.lagTooHigh()) {
+        return Plan.because(Reason.PAUSED);
+      }
+      return promote(c);
+    }
+    if (c.memory.lostLastRace()) {
+      // The view does not show the winner yet: let it catch up rather than race again at once.
+      return Plan.because(Reason.LOST_RACE).recheckAfter(c.soon());
+    }
+    CandidateRanking.Verdict verdict = CandidateRanking.evaluate(c);
+    if (verdict instanceof CandidateRanking.Verdict.AskPeers ask) {
+      return Plan.because(Reason.WAITING_FOR_PEERS).then(new Action.QueryPeers(ask.members())).recheckAfter(Duration.ZERO);
+    }
+    if (verdict instanceof CandidateRanking.Verdict.Stay stay) {
+      return Plan.because(stay.reason()).about(stay.about()).recheckAfter(c.soon());
+    }
+    return promote(c);
+  }
+
+  private static Plan promote(Cycle c) {
+    Plan plan = Plan.because(Reason.PROMOTING)
+        .then(new Action.AcquireLeaderLock())
+        .then(Watchdog.afterLockUpdate(c))
+        .then(new Action.Promote())
+        .about(c.me)
+        .recheckAfter(Duration.ZERO);
+    c.failover().ifPresent(f -> plan.thenLast(new Action.ClearFailover(f.version())));
+    return plan;
+  }
+
+  private static Plan primary(Cycle c) {
+    boolean mayLead = c.paused()
+        ? c.initialize().map(v -> v.isEmpty() || c.local.systemIdentifier().map(v::equals).orElse(false)).orElse(true)
+        : c.local.timeline().map(t -> t >= c.clusterTimeline()).orElse(false) && !Divergence.onForeignTimeline(c);
+    if (!mayLead) {
+      return c.paused()
+          ? Plan.because(Reason.PAUSED_NO_LOCK)
+          : Plan.because(Reason.PRIMARY_TIMELINE_BEHIND)
+              .then(new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK, Optional.empty()))
+              .recheckAfter(c.soon());
+    }
+    Plan plan = Plan.because(Reason.LOCK_ACQUIRED)
+        .then(new Action.AcquireLeaderLock())
+        .then(Watchdog.afterLockUpdate(c))
+        .about(c.me)
+        .recheckAfter(Duration.ZERO);
+    c.failover().ifPresent(f -> plan.thenLast(new Action.ClearFailover(f.version())));
+    return plan;
+  }
+}

@@ -1,0 +1,81 @@
+package dev.primus.ha;
+
+import dev.primus.dcs.model.MemberRole;
+import dev.primus.dcs.model.MemberState;
+import dev.primus.dcs.model.MemberStatus;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Builds the value of {@code members/<name>} from the local database and this member's settings, as
+ * Patroni's {@code touch_member} does: role and state, the WAL positions and timeline, the replication
+ * state of a replica, tags, pending restart, pause, version.
+ *
+ * <p>A data directory that belongs to another cluster is published as {@code uninitialized} with no
+ * positions: other members rank candidates and pick clone sources from member keys, and an LSN from
+ * another cluster's WAL would mislead them.
+ */
+final class MemberStatusBuilder {
+  private MemberStatusBuilder() {}
+
+  static MemberStatus build(Cycle c) {
+    LocalState l = c.local;
+    HaConfig cfg = c.config;
+    boolean usable = l.dataDirectory() == LocalState.DataDirectoryState.INITIALIZED && !c.sysidMismatch();
+    MemberRole role = !usable ? MemberRole.UNINITIALIZED
+        : l.role().map(r -> r == DatabaseRole.PRIMARY ? MemberRole.PRIMARY : MemberRole.REPLICA).orElse(MemberRole.REPLICA);
+    boolean runningReplica = usable && l.isRunning() && role == MemberRole.REPLICA;
+
+    Optional<Long> xlog = usable && l.walPosition() > 0 ? Optional.of(l.walPosition()) : Optional.empty();
+    Optional<Long> timeline = usable ? l.timeline() : Optional.empty();
+    Optional<String> replication = runningReplica ? l.replication().map(MemberStatusBuilder::wire) : Optional.empty();
+    Optional<Long> receive = runningReplica ? l.receiveLsn() : Optional.empty();
+    Optional<Long> replay = runningReplica ? l.replayLsn() : Optional.empty();
+    Optional<String> version = cfg.agentVersion().isBlank() ? Optional.empty() : Optional.of(cfg.agentVersion());
+
+    return new MemberStatus(cfg.connUrl(), cfg.apiUrl(), state(c), role, version, xlog, timeline, replication,
+        receive, replay, cfg.tags(), usable && l.pendingRestart(), usable ? l.pendingRestartReason() : Map.of(),
+        Optional.empty(), Optional.empty(), c.paused(), Map.of());
+  }
+
+  private static String wire(LocalState.ReplicationState s) {
+    return s == LocalState.ReplicationState.STREAMING ? "streaming" : "in archive recovery";
+  }
+
+  /** What the member is doing: the long action in progress names it best, else the server process. */
+  private static MemberState state(Cycle c) {
+    AgentMemory.BootstrapState b = c.memory.bootstrap();
+    if (b == AgentMemory.BootstrapState.FAILED || b == AgentMemory.BootstrapState.CANCELLED) {
+      return MemberState.BOOTSTRAP_FAILED;
+    }
+    Optional<Action> running = c.obs.inProgress().map(InProgress::action);
+    if (running.isPresent()) {
+      Action a = running.get();
+      if (a instanceof Action.Bootstrap) {
+        return MemberState.INITIALIZING;
+      }
+      if (a instanceof Action.CreateReplica || a instanceof Action.Reinitialize) {
+        return MemberState.CREATING_REPLICA;
+      }
+      if (a instanceof Action.Rewind) {
+        return MemberState.REWINDING;
+      }
+      if (a instanceof Action.RestartDatabase) {
+        return MemberState.RESTARTING;
+      }
+    }
+    switch (c.local.process()) {
+      case RUNNING:
+        return MemberState.RUNNING;
+      case STARTING:
+        return MemberState.STARTING;
+      case STOPPING:
+        return MemberState.STOPPING;
+      case CRASHED:
+        return MemberState.CRASHED;
+      case STOPPED:
+      default:
+        return MemberState.STOPPED;
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package dev.primus.ha;
+
+import dev.primus.ha.LocalState.DataDirectoryState;
+import dev.primus.ha.LocalState.ProcessState;
+import dev.primus.ha.LocalState.ReplicationState;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The local database as the probe would report it. */
+final class LocalBuilder {
+  private DataDirectoryState dataDirectory = DataDirectoryState.INITIALIZED;
+  private Optional<String> sysid = Optional.of(ClusterBuilder.SYSID);
+  private ProcessState process = ProcessState.RUNNING;
+  private Optional<DatabaseRole> role = Optional.of(DatabaseRole.REPLICA);
+  private Optional<Long> timeline = Optional.of(1L);
+  private long wal;
+  private Optional<Long> replay = Optional.empty();
+  private Optional<ReplicationState> replication = Optional.of(ReplicationState.STREAMING);
+  private Optional<String> upstream = Optional.empty();
+
+  static LocalBuilder runningPrimary() {
+    LocalBuilder b = new LocalBuilder();
+    b.role = Optional.of(DatabaseRole.PRIMARY);
+    b.replication = Optional.empty();
+    return b;
+  }
+
+  static LocalBuilder runningReplica() {
+    return new LocalBuilder();
+  }
+
+  static LocalBuilder stoppedPrimary() {
+    return runningPrimary().process(ProcessState.STOPPED);
+  }
+
+  static LocalBuilder crashedPrimary() {
+    return runningPrimary().process(ProcessState.CRASHED);
+  }
+
+  static LocalBuilder stoppedReplica() {
+    return runningReplica().process(ProcessState.STOPPED).notStreaming();
+  }
+
+  static LocalBuilder emptyDataDirectory() {
+    LocalBuilder b = new LocalBuilder();
+    b.dataDirectory = DataDirectoryState.EMPTY;
+    b.sysid = Optional.empty();
+    b.process = ProcessState.STOPPED;
+    b.role = Optional.empty();
+    b.timeline = Optional.empty();
+    b.replication = Optional.empty();
+    return b;
+  }
+
+  LocalBuilder process(ProcessState p) {
+    process = p;
+    if (p != ProcessState.RUNNING) {
+      replication = Optional.empty();
+    }
+    return this;
+  }
+
+  LocalBuilder wal(long lsn) {
+    wal = lsn;
+    return this;
+  }
+
+  LocalBuilder replay(long lsn) {
+    replay = Optional.of(lsn);
+    return this;
+  }
+
+  LocalBuilder timeline(long tl) {
+    timeline = Optional.of(tl);
+    return this;
+  }
+
+  LocalBuilder sysid(String id) {
+    sysid = Optional.of(id);
+    return this;
+  }
+
+  LocalBuilder invalidDataDirectory() {
+    dataDirectory = DataDirectoryState.INVALID;
+    sysid = Optional.empty();
+    return this;
+  }
+
+  LocalBuilder upstream(String member) {
+    upstream = Optional.of(member);
+    return this;
+  }
+
+  LocalBuilder notStreaming() {
+    replication = Optional.empty();
+    return this;
+  }
+
+  LocalState build() {
+    boolean runningReplica = process == ProcessState.RUNNING && role.orElse(null) == DatabaseRole.REPLICA;
+    return new LocalState(dataDirectory, sysid, process, role, timeline, wal,
+        runningReplica ? Optional.of(wal) : Optional.empty(),
+        runningReplica ? replay.or(() -> Optional.of(wal)) : Optional.empty(),
+        replication, upstream, process != ProcessState.RUNNING, false, Map.of(), Optional.empty(), List.of());
+  }
+}

@@ -1,0 +1,157 @@
+package dev.primus.ha;
+
+import dev.primus.dcs.model.DynamicConfig;
+import dev.primus.dcs.model.Tags;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One member's point of view for one cycle: the DCS it sees, its database, its memory, what it runs, what
+ * its peers answered, and its own settings. Defaults: an initialized, connected cluster with no leader,
+ * a running streaming replica on timeline 1, a fresh memory, at {@link #T0}.
+ */
+final class Scenario {
+  static final Instant T0 = Instant.parse("2024-05-01T12:00:00Z");
+
+  private final String name;
+  private ClusterBuilder cluster = ClusterBuilder.cluster();
+  private LocalBuilder local = LocalBuilder.runningReplica();
+  private AgentMemory memory = AgentMemory.initial();
+  private Optional<InProgress> inProgress = Optional.empty();
+  private final Map<String, PeerAnswer> peers = new LinkedHashMap<>();
+  private Tags tags = Tags.NONE;
+  private boolean bootstrapAllowed = true;
+  private DynamicConfig bootstrapDcs = DynamicConfig.EMPTY;
+  private boolean removeOnRewindFailure;
+  private boolean removeOnDiverged;
+  private Instant now = T0;
+
+  private Scenario(String name) {
+    this.name = name;
+  }
+
+  static Scenario node(String name) {
+    return new Scenario(name);
+  }
+
+  Scenario in(ClusterBuilder c) {
+    cluster = c;
+    return this;
+  }
+
+  Scenario with(LocalBuilder l) {
+    local = l;
+    return this;
+  }
+
+  Scenario memory(AgentMemory m) {
+    memory = m;
+    return this;
+  }
+
+  /** The memory of a member that last updated the lock successfully at {@code at}. */
+  Scenario lockUpdatedAt(Instant at) {
+    return memory(memory.record(new Action.RenewLeaderLock(), new ActionOutcome.Succeeded(), at));
+  }
+
+  /** Folds an outcome into the memory, as the runner would. */
+  Scenario after(Action action, ActionOutcome outcome, Instant at) {
+    return memory(memory.record(action, outcome, at));
+  }
+
+  Scenario running(Action action, Instant since) {
+    inProgress = Optional.of(new InProgress(action, since));
+    return this;
+  }
+
+  Scenario peer(String member, PeerStatus status) {
+    peers.put(member, new PeerAnswer.Answered(status));
+    return this;
+  }
+
+  Scenario unreachable(String member) {
+    peers.put(member, new PeerAnswer.NoAnswer("timed out after 2 s"));
+    return this;
+  }
+
+  Scenario tags(Tags t) {
+    tags = t;
+    return this;
+  }
+
+  Scenario nofailover() {
+    return tags(new Tags(true, false, false, Optional.empty(), false, false, 1, Map.of("nofailover", true)));
+  }
+
+  Scenario failoverPriority(int p) {
+    return tags(new Tags(false, false, false, Optional.empty(), false, false, p, Map.of("failover_priority", p)));
+  }
+
+  Scenario replicateFrom(String member) {
+    return tags(new Tags(false, false, false, Optional.of(member), false, false, 1, Map.of("replicatefrom", member)));
+  }
+
+  Scenario noBootstrap() {
+    bootstrapAllowed = false;
+    return this;
+  }
+
+  Scenario bootstrapDcs(Map<String, Object> values) {
+    bootstrapDcs = new DynamicConfig(values);
+    return this;
+  }
+
+  Scenario removeDataDirectoryOnRewindFailure() {
+    removeOnRewindFailure = true;
+    return this;
+  }
+
+  Scenario removeDataDirectoryOnDivergedTimelines() {
+    removeOnDiverged = true;
+    return this;
+  }
+
+  Scenario at(Instant t) {
+    now = t;
+    return this;
+  }
+
+  Scenario later(Duration d) {
+    now = now.plus(d);
+    return this;
+  }
+
+  HaConfig config() {
+    return new HaConfig(name, "postgres://" + name + ":5432/postgres", "http://" + name + ":8008/patroni", tags,
+        "0.1.0", bootstrapAllowed, bootstrapDcs, removeOnRewindFailure, removeOnDiverged);
+  }
+
+  Observation observation() {
+    return new Observation(cluster.build(), local.build(), inProgress, peers);
+  }
+
+  Decision decide() {
+    return HaEngine.decide(observation(), memory, config(), now);
+  }
+
+  // ---- peer answers ----------------------------------------------------------------------------------
+
+  static PeerStatus replicaAnswer(long wal) {
+    return new PeerStatus(true, wal, 1, false, 1, false);
+  }
+
+  static PeerStatus replicaAnswer(long wal, long timeline) {
+    return new PeerStatus(true, wal, timeline, false, 1, false);
+  }
+
+  static PeerStatus replicaAnswerWithPriority(long wal, int priority) {
+    return new PeerStatus(true, wal, 1, false, priority, false);
+  }
+
+  static PeerStatus primaryAnswer(long wal) {
+    return new PeerStatus(false, wal, 1, false, 1, false);
+  }
+}
