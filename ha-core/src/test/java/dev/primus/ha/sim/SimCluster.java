@@ -1,0 +1,311 @@
+package dev.primus.ha.sim;
+
+import dev.primus.dcs.layout.ClusterPath;
+import dev.primus.dcs.model.DynamicConfig;
+import dev.primus.dcs.model.Tags;
+import dev.primus.dcs.spi.InMemoryDcs;
+import dev.primus.dcs.spi.KeyValue;
+import dev.primus.dcs.spi.ManualClock;
+import dev.primus.dcs.spi.Snapshot;
+import dev.primus.ha.Action;
+import dev.primus.ha.HaConfig;
+import dev.primus.ha.PeerAnswer;
+import dev.primus.ha.PeerStatus;
+import dev.primus.ha.Timings;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * The simulated world of one schedule: the clock and event queue, the in-memory DCS, every member's
+ * agent and database, the network faults between them, and the invariant checker that looks at all
+ * of it after every event.
+ */
+final class SimCluster {
+  /** How long a DCS watch takes to wake a sleeping agent after a change. */
+  static final Duration WATCH_DELAY = Duration.ofMillis(20);
+
+  private final Schedule schedule;
+  private final Random random;
+  private final Scheduler scheduler;
+  private final Trace trace;
+  private final Violations violations;
+  private final InMemoryDcs dcs;
+  private final ClusterPath path = ClusterPath.of("sim");
+  private final Keys keys = Keys.of(path);
+  private final DatabaseFleet fleet;
+  private final LeaseClock leases;
+  private final Map<String, SimAgent> agents = new LinkedHashMap<>();
+  private final Set<String> isolated = new HashSet<>();
+  private final InvariantChecker checker;
+  private final Set<String> watchedKeys;
+  private String watchFingerprint = "";
+  private Snapshot lastLook;
+  private long lastLookRevision;
+  private boolean paused;
+  private long events;
+  private final Instant origin;
+
+  SimCluster(Schedule schedule, Random random, Engine engine) {
+    this.schedule = schedule;
+    this.random = random;
+    ManualClock clock = new ManualClock();
+    this.scheduler = new Scheduler(clock);
+    this.origin = clock.instant();
+    this.trace = new Trace(clock.instant(), 4000);
+    this.violations = new Violations(scheduler, trace);
+    this.dcs = new InMemoryDcs(clock);
+    this.fleet = new DatabaseFleet(scheduler, random, DbLatencies.defaults(), schedule.writeRate());
+    this.leases = new LeaseClock(scheduler, () -> { });
+    this.checker = new InvariantChecker(this);
+    this.watchedKeys = Set.of(keys.leader(), keys.config(), keys.failover(), keys.initialize(), keys.sync());
+    fleet.listener(checker::becameWritable);
+    scheduler.beforeEach(fleet::settle);
+    for (int i = 0; i < schedule.members(); i++) {
+      String name = "pg" + i;
+      SimDatabase db = fleet.add(name, 10 + random.nextInt(490));
+      agents.put(name, new SimAgent(name, this, haConfig(name), db, engine));
+    }
+  }
+
+  private HaConfig haConfig(String name) {
+    Timings t = schedule.timings();
+    Map<String, Object> dynamic = new LinkedHashMap<>();
+    dynamic.put("ttl", t.ttl().getSeconds());
+    dynamic.put("loop_wait", t.loopWait().getSeconds());
+    dynamic.put("retry_timeout", t.retryTimeout().getSeconds());
+    dynamic.put("maximum_lag_on_failover", schedule.maximumLagOnFailover());
+    dynamic.put("postgresql", Map.of("use_pg_rewind", true));
+    return new HaConfig(name, "postgres://" + name + ":5432/postgres", "http://" + name + ":8008/patroni", Tags.NONE,
+        "primus-sim", true, new DynamicConfig(dynamic), true, true);
+  }
+
+  /** Starts every agent within the first second, in a random order. */
+  void start() {
+    for (SimAgent a : agents.values()) {
+      a.start(Duration.ofMillis(random.nextInt(1000)));
+    }
+    afterEvent();
+  }
+
+  /** Runs events up to {@code until}, checking the invariants after each; stops after a violation. */
+  void runUntil(Instant until) {
+    while (!violations.any() && scheduler.runNext(until) != null) {
+      events++;
+      afterEvent();
+    }
+    if (!violations.any() && scheduler.now().isBefore(until)) {
+      scheduler.clock().set(until);
+      fleet.settle();
+      afterEvent();
+    }
+  }
+
+  private void afterEvent() {
+    // Most events change nothing in the store; reuse the last look at it then.
+    dcs.expireLeases();
+    long revision = dcs.revision();
+    if (lastLook == null || revision != lastLookRevision) {
+      lastLook = dcs.peek(keys.base());
+      lastLookRevision = revision;
+      fireWatches(lastLook);
+    }
+    checker.afterEvent(lastLook);
+  }
+
+  /** Wakes idle agents when the leader, config, failover, initialize or sync key changed (the runner's watch). */
+  private void fireWatches(Snapshot s) {
+    StringBuilder b = new StringBuilder();
+    for (KeyValue kv : s.entries()) {
+      if (watchedKeys.contains(kv.key())) {
+        b.append(kv.key()).append('=').append(kv.version()).append(';');
+      }
+    }
+    String fp = b.toString();
+    if (!fp.equals(watchFingerprint)) {
+      watchFingerprint = fp;
+      for (SimAgent a : agents.values()) {
+        a.wake(WATCH_DELAY);
+      }
+    }
+  }
+
+  // ---- faults -------------------------------------------------------------------------------
+
+  /** Cuts a node off from the DCS and from the other agents' REST calls (streaming goes on). */
+  void isolate(String name, boolean cut) {
+    if (cut) {
+      isolated.add(name);
+    } else {
+      isolated.remove(name);
+    }
+    SimAgent a = agents.get(name);
+    if (a.alive()) {
+      a.client().setReachable(!cut);
+    }
+    trace(name, cut ? "cut off from the DCS and the other agents" : "reconnected");
+  }
+
+  /** Applies the node's network state to a new connection (an agent restarted while cut off). */
+  void connected(SimAgent a) {
+    a.client().setReachable(!isolated.contains(a.name()));
+  }
+
+  void dcsAvailable(boolean up) {
+    dcs.setAvailable(up);
+    if (up) {
+      leases.dcsRestored();
+    }
+    trace("DCS", up ? "DCS available again" : "DCS OUTAGE");
+  }
+
+  void paused(boolean p) {
+    paused = p;
+  }
+
+  boolean paused() {
+    return paused;
+  }
+
+  // ---- what agents ask of the world ---------------------------------------------------------
+
+  boolean reachable(SimAgent a) {
+    return dcs.isAvailable() && !isolated.contains(a.name());
+  }
+
+  boolean isolated(String name) {
+    return isolated.contains(name);
+  }
+
+  /**
+   * GET /patroni of each named member, answered from its real state: no answer from a dead, frozen or
+   * cut-off node, or when the asker is cut off.
+   */
+  Map<String, PeerAnswer> queryPeers(SimAgent asker, List<String> names) {
+    Map<String, PeerAnswer> out = new LinkedHashMap<>();
+    for (String n : names) {
+      SimAgent p = agents.get(n);
+      if (p == null) {
+        out.put(n, new PeerAnswer.NoAnswer("no such member"));
+      } else if (isolated.contains(asker.name()) || !p.alive() || p.frozen() || isolated.contains(n)) {
+        out.put(n, new PeerAnswer.NoAnswer("timed out"));
+      } else {
+        out.put(n, new PeerAnswer.Answered(peerStatus(p)));
+      }
+    }
+    return out;
+  }
+
+  private static PeerStatus peerStatus(SimAgent p) {
+    SimDatabase db = p.database();
+    boolean primary = db.role().filter(r -> r == dev.primus.ha.DatabaseRole.PRIMARY).isPresent()
+        && (db.process() == SimDatabase.Process.RUNNING || db.process() == SimDatabase.Process.STOPPING);
+    boolean up = db.isRunning();
+    Tags tags = p.config().tags();
+    return new PeerStatus(!primary, up ? db.position() : 0, up ? db.lineage().timeline() : 0, tags.noFailover(),
+        tags.failoverPriority(), false);
+  }
+
+  void longActionIssued(SimAgent a, Action action) {
+    checker.longActionIssued(a, action);
+  }
+
+  // ---- accessors ----------------------------------------------------------------------------
+
+  Schedule schedule() {
+    return schedule;
+  }
+
+  Random random() {
+    return random;
+  }
+
+  Scheduler scheduler() {
+    return scheduler;
+  }
+
+  Instant now() {
+    return scheduler.now();
+  }
+
+  Timings timings() {
+    return schedule.timings();
+  }
+
+  InMemoryDcs dcs() {
+    return dcs;
+  }
+
+  ClusterPath path() {
+    return path;
+  }
+
+  Keys keys() {
+    return keys;
+  }
+
+  Violations violations() {
+    return violations;
+  }
+
+  LeaseClock leases() {
+    return leases;
+  }
+
+  DatabaseFleet fleet() {
+    return fleet;
+  }
+
+  Collection<SimAgent> agents() {
+    return agents.values();
+  }
+
+  SimAgent agent(String name) {
+    return agents.get(name);
+  }
+
+  Trace traceLog() {
+    return trace;
+  }
+
+  long events() {
+    return events;
+  }
+
+  /** Simulated time since the start. */
+  Duration elapsed() {
+    return Duration.between(origin, scheduler.now());
+  }
+
+  InvariantChecker checker() {
+    return checker;
+  }
+
+  void trace(String who, Object what) {
+    trace.add(scheduler.now(), who, what);
+  }
+
+  /** The member whose name the leader key holds now, as the store has it. */
+  Optional<String> lockHolder() {
+    return dcs.peek(keys.leader()).get(keys.leader()).map(KeyValue::value);
+  }
+
+  /** One line per member: agent and database state. */
+  String describe() {
+    StringBuilder b = new StringBuilder();
+    for (SimAgent a : agents.values()) {
+      b.append("    ").append(a).append(isolated.contains(a.name()) ? " ISOLATED" : "")
+          .append(a.watchdog().active() ? " watchdog-armed" : "").append('\n');
+    }
+    b.append("    leader key: ").append(lockHolder().orElse("(none)")).append(", DCS ")
+        .append(dcs.isAvailable() ? "up" : "DOWN").append(paused ? ", paused" : "");
+    return b.toString();
+  }
+}
