@@ -98,6 +98,10 @@ final class CandidateRanking {
     if (c.lagTooHigh()) {
       return Optional.of(new Verdict.Stay(Reason.LAGGING));
     }
+    if (Divergence.onUnrankableBranch(c)) {
+      // My own history says my timeline is another branch than the cluster's, and not where it left it.
+      return Optional.of(new Verdict.Stay(Reason.DIVERGED_WAITING));
+    }
     return Optional.empty();
   }
 
@@ -151,7 +155,7 @@ final class CandidateRanking {
    * or nobody would take the lock.
    */
   private static boolean eligible(Cycle c, String name, PeerStatus p) {
-    return mayLead(p) && p.walPosition() > 0 && c.syncAllows(name)
+    return mayLead(p) && p.walPosition() > 0 && c.syncAllows(name) && !aheadOfTheCluster(c, p)
         && c.cluster.status().optime() - shared(c, p) <= c.dcs().maximumLagOnFailover();
   }
 
@@ -162,13 +166,27 @@ final class CandidateRanking {
    * goes on without it.
    */
   private static boolean candidateCanTakeOver(Cycle c, String candidate, PeerStatus p) {
-    if (p == null || !mayLead(p) || p.walPosition() <= 0) {
+    if (p == null || !mayLead(p) || p.walPosition() <= 0 || aheadOfTheCluster(c, p)) {
       return false;
     }
     if (c.cluster.status().optime() - shared(c, p) > c.dcs().maximumLagOnFailover()) {
       return false;
     }
     return c.member(candidate).map(m -> m.status().state() == MemberState.RUNNING).orElse(true);
+  }
+
+  /**
+   * A peer on a later timeline than the cluster's history knows, with no leader to say otherwise: a
+   * branch the cluster never had (a promotion whose history was never written, or one the history has
+   * since replaced), and the cluster's last primary got further than it is. Its own history shows it
+   * left the cluster's line, so it does not race
+   * ({@link Divergence#onOtherBranch}); nor may its raw position, not comparable with the cluster's,
+   * keep me from racing.
+   */
+  private static boolean aheadOfTheCluster(Cycle c, PeerStatus p) {
+    return c.otherLeader().isEmpty() && p.timeline() > c.clusterTimeline()
+        && c.cluster.history().currentTimeline() == c.clusterTimeline()
+        && c.cluster.status().optime() > p.walPosition();
   }
 
   /** A peer that could take the lock: in recovery, allowed to fail over, watchdog usable. */

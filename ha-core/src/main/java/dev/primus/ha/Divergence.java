@@ -2,6 +2,8 @@ package dev.primus.ha;
 
 import dev.primus.dcs.model.MemberRole;
 import dev.primus.dcs.model.TimelineHistory;
+import dev.primus.ha.LocalState.TimelineSwitch;
+import java.util.OptionalLong;
 import java.util.Optional;
 
 /**
@@ -16,6 +18,13 @@ import java.util.Optional;
  * beyond it. Without that history entry the answer is "not diverged": the member follows, and if it then
  * cannot stream, the check runs again once the history has been written (a running replica is checked
  * while it is not streaming).
+ *
+ * <p>When the probe reports the server's own timeline history ({@link LocalState#timelineHistory}), it is
+ * compared with the cluster's history (the leader's line) entry by entry, as PostgreSQL does: the first
+ * timeline both know but that ended at different LSNs, or that only one of them went through, is where
+ * the branches split ({@link #forkPoint}). Timeline numbers alone cannot tell two branches apart that
+ * both left timeline N for "N+1"; their switch points can. A member is diverged iff its WAL goes beyond
+ * the point where its branch and the leader's split.
  */
 final class Divergence {
   private Divergence() {}
@@ -25,8 +34,12 @@ final class Divergence {
     if (timeline <= 0) {
       return false;
     }
-    if (aheadOfTheLeader(c, timeline) || onForeignTimeline(c)) {
+    if (aheadOfTheLeader(c, timeline) || onForeignTimeline(c) || onOtherBranch(c)) {
       return true;
+    }
+    OptionalLong fork = forkPoint(c);
+    if (fork.isPresent()) {
+      return position(c) > fork.getAsLong();
     }
     return switchOf(c, timeline).map(switchLsn -> position(c) > switchLsn).orElse(false);
   }
@@ -58,12 +71,128 @@ final class Divergence {
    * timeline counts.
    */
   static long sharedPosition(Cycle c) {
+    OptionalLong fork = forkPoint(c);
+    if (fork.isPresent()) {
+      return Math.min(c.local.walPosition(), fork.getAsLong());
+    }
     if (onForeignTimeline(c)) {
       long timeline = c.myTimeline();
       long previousStart = timeline - 2 >= 1 ? c.cluster.history().switchLsnOf(timeline - 2).orElse(0L) : 0L;
       return Math.min(c.local.walPosition(), previousStart);
     }
     return sharedPosition(c, c.myTimeline(), c.local.walPosition());
+  }
+
+  /**
+   * My own history contradicts the cluster's: a timeline both know ended at different LSNs, or I went
+   * through a timeline the leader's line skipped, or I left a timeline the leader is still on. My current
+   * timeline is then another branch than the cluster's, whatever its number: I must neither follow nor
+   * be promoted until resynchronised.
+   */
+  static boolean onOtherBranch(Cycle c) {
+    return otherBranchFork(c).isPresent();
+  }
+
+  /**
+   * Where my branch leaves the leader's line, if my own history shows that it does (see
+   * {@link #onOtherBranch}); empty when my history agrees with the cluster's as far as both go, or when
+   * my history is unknown.
+   */
+  private static OptionalLong otherBranchFork(Cycle c) {
+    return otherBranch(c).map(f -> OptionalLong.of(f.lsn())).orElse(OptionalLong.empty());
+  }
+
+  /**
+   * Where another branch left the leader's line. {@code exact}: both histories name the point (a
+   * timeline both know ended at different LSNs, or one the leader's line skipped), so the fork is what
+   * my WAL shares with the cluster and ranking may count it. Otherwise (I left the timeline the cluster
+   * is still on) the fork is only an upper bound: a same-numbered branch may have parted earlier.
+   */
+  private record Fork(long lsn, boolean exact) {}
+
+  /**
+   * On another branch whose fork from the cluster's line is not exactly known (see {@link Fork}): such
+   * a member must not be promoted, its shared WAL could be far less than it looks. A member whose fork
+   * is exact may race, counting only the WAL up to the fork ({@link #sharedPosition}).
+   */
+  static boolean onUnrankableBranch(Cycle c) {
+    return otherBranch(c).map(f -> !f.exact()).orElse(false);
+  }
+
+  private static Optional<Fork> otherBranch(Cycle c) {
+    long mine = c.myTimeline();
+    if (mine <= 1 || c.local.timelineHistory().isEmpty()) {
+      return Optional.empty();
+    }
+    TimelineHistory cluster = c.cluster.history();
+    long clusterTimeline = c.clusterTimeline();
+    long firstKnown = cluster.entries().isEmpty() ? clusterTimeline : cluster.entries().get(0).timeline();
+    for (TimelineSwitch s : c.local.timelineHistory()) {
+      if (s.timeline() >= mine) {
+        // A replica heading to a newer timeline: what lies beyond my position is not mine yet.
+        return Optional.empty();
+      }
+      if (s.timeline() < firstKnown) {
+        continue;
+      }
+      Optional<Long> theirs = cluster.switchLsnOf(s.timeline());
+      if (theirs.isPresent()) {
+        if (theirs.get() != s.switchLsn()) {
+          return Optional.of(new Fork(Math.min(theirs.get(), s.switchLsn()), true));
+        }
+      } else if (s.timeline() >= clusterTimeline && cluster.currentTimeline() == clusterTimeline
+          && (c.otherLeader().isPresent() || c.cluster.status().optime() > c.local.walPosition())) {
+        // The cluster is still on the timeline I left (or went past without its history saying so): a
+        // leader runs there, or its last primary got further than I am. My later timeline is a branch it
+        // never had (one the cluster's history has since replaced). Without a leader and with nobody
+        // known to be further, I may be the member whose promotion never got into the history.
+        return Optional.of(new Fork(s.timeline() == clusterTimeline ? s.switchLsn() : previousSwitch(c, s), false));
+      } else if (s.timeline() < cluster.currentTimeline()) {
+        // The leader's line skipped the timeline I went through: we parted where I entered it.
+        return Optional.of(new Fork(previousSwitch(c, s), true));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static long previousSwitch(Cycle c, TimelineSwitch s) {
+    long previous = 0;
+    for (TimelineSwitch t : c.local.timelineHistory()) {
+      if (t == s) {
+        break;
+      }
+      previous = t.switchLsn();
+    }
+    return previous;
+  }
+
+  /**
+   * Where my branch and the leader's split, as far as my own history tells: on another branch, the fork;
+   * on the leader's line, where the leader left my timeline, or {@code Long.MAX_VALUE} while it has not
+   * (or when my own history carries me on along the leader's line: a replica whose recovery heads to the
+   * leader's later timeline, e.g. right after a rewind, before it streams). Empty when my history is
+   * unknown or says nothing the DCS history does not: the caller falls back to the DCS history alone.
+   */
+  static OptionalLong forkPoint(Cycle c) {
+    long mine = c.myTimeline();
+    if (mine <= 0 || c.local.timelineHistory().isEmpty() && mine > 1) {
+      return OptionalLong.empty();
+    }
+    OptionalLong other = otherBranchFork(c);
+    if (other.isPresent()) {
+      return other;
+    }
+    boolean ranAsPrimaryHere = c.local.role().orElse(null) == DatabaseRole.PRIMARY
+        || c.memory.lastPrimaryTimeline().map(t -> t == mine).orElse(false);
+    for (TimelineSwitch s : c.local.timelineHistory()) {
+      if (s.timeline() == mine && !ranAsPrimaryHere) {
+        Optional<Long> theirs = switchOf(c, mine);
+        return theirs.isEmpty() || theirs.get() == s.switchLsn()
+            ? OptionalLong.of(Long.MAX_VALUE)
+            : OptionalLong.of(Math.min(theirs.get(), s.switchLsn()));
+      }
+    }
+    return OptionalLong.empty();
   }
 
   /** How far the WAL of a member at {@code position} on {@code timeline} is the cluster's. */

@@ -12,9 +12,13 @@ import java.util.Optional;
  * The {@code history} entry a new primary writes once the history does not end with its own promotion:
  * {@code [previous timeline, switch LSN, "no recovery target specified", now, me]}.
  *
- * <p>{@link LocalState} does not carry the server's timeline history file, so where this member came
- * from (the previous timeline and the LSN where it ended) is taken, in this order, from:
+ * <p>Where this member came from (the previous timeline and the LSN where it ended) is taken, in this
+ * order, from:
  * <ol>
+ *   <li>the server's own timeline history ({@link LocalState#timelineHistory}), its last entry: exact (the
+ *       switch point PostgreSQL wrote when it promoted, after the old primary's shutdown checkpoint if that
+ *       arrived), so a switchover's old primary is not rewound for nothing. The older entries are then
+ *       taken from that history too where the DCS history disagrees or lacks them;
  *   <li>the memory's last timeline and position published while running as a replica (the member status
  *       of the promoting cycle itself): the switch LSN is exact when the old primary had stopped, a lower
  *       bound otherwise; the timeline is right even when the new one skipped numbers;
@@ -44,16 +48,26 @@ final class HistoryUpdate {
     if (timeline <= 1) {
       return Optional.empty();
     }
-    AgentMemory.WalPoint origin = origin(c, timeline);
+    List<LocalState.TimelineSwitch> own = ownHistory(c, timeline);
+    AgentMemory.WalPoint origin = own.isEmpty()
+        ? origin(c, timeline)
+        : new AgentMemory.WalPoint(own.get(own.size() - 1).timeline(), own.get(own.size() - 1).switchLsn());
     TimelineHistory history = c.cluster.history();
-    if (describesMe(c, history, origin.timeline())) {
+    if (describesMe(c, history, origin.timeline())
+        && (own.isEmpty() || history.switchLsnOf(origin.timeline()).orElse(-1L) == origin.lsn())) {
       return Optional.empty();
     }
     List<TimelineHistory.Entry> entries = new ArrayList<>();
     for (TimelineHistory.Entry e : history.entries()) {
-      if (e.timeline() < origin.timeline()) {
+      if (e.timeline() < origin.timeline() && (own.isEmpty() || e.timeline() < own.get(0).timeline())) {
         entries.add(e);
       }
+    }
+    for (LocalState.TimelineSwitch s : own.subList(0, Math.max(0, own.size() - 1))) {
+      entries.add(history.entries().stream()
+          .filter(e -> e.timeline() == s.timeline() && e.switchLsn() == s.switchLsn())
+          .findFirst()
+          .orElse(new TimelineHistory.Entry(s.timeline(), s.switchLsn(), REASON, Optional.empty(), Optional.empty())));
     }
     entries.add(new TimelineHistory.Entry(origin.timeline(), origin.lsn(), REASON,
         Optional.of(ISO.format(c.now.atOffset(ZoneOffset.UTC))), Optional.of(c.me)));
@@ -62,6 +76,15 @@ final class HistoryUpdate {
       entries = entries.subList(entries.size() - (int) keep, entries.size());
     }
     return Optional.of(new Action.WriteHistory(new TimelineHistory(entries)));
+  }
+
+  /** The server's own history, if known and it describes {@code timeline} (its last entry is earlier). */
+  private static List<LocalState.TimelineSwitch> ownHistory(Cycle c, long timeline) {
+    List<LocalState.TimelineSwitch> own = c.local.timelineHistory();
+    if (own.isEmpty() || own.get(own.size() - 1).timeline() >= timeline) {
+      return List.of();
+    }
+    return own;
   }
 
   /** The timeline this primary was promoted from and where it ended (see the class comment). */

@@ -66,7 +66,8 @@ final class LeaderRace {
   private static Plan primary(Cycle c) {
     boolean mayLead = c.paused()
         ? c.initialize().map(v -> v.isEmpty() || c.local.systemIdentifier().map(v::equals).orElse(false)).orElse(true)
-        : c.local.timeline().map(t -> t >= c.clusterTimeline()).orElse(false) && !Divergence.onForeignTimeline(c);
+        : c.local.timeline().map(t -> t >= c.clusterTimeline()).orElse(false) && !Divergence.onForeignTimeline(c)
+            && !Divergence.onOtherBranch(c);
     if (!mayLead) {
       return c.paused()
           ? Plan.because(Reason.PAUSED_NO_LOCK)

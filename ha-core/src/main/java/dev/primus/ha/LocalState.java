@@ -27,6 +27,11 @@ import java.util.Optional;
  * @param pendingRestartReason per parameter, old and new value
  * @param postmasterStartTime when the server started, if running
  * @param replicas            rows of pg_stat_replication (primary)
+ * @param timelineHistory     the server's own timeline history, oldest first: the contents of
+ *                            {@code pg_wal/<timeline>.history} (each entry: that timeline ended at that LSN).
+ *                            Empty on timeline 1, and when unknown (then the engine falls back to the DCS
+ *                            history alone). For a replica whose recovery heads to a newer timeline it may be
+ *                            that timeline's file (it then has entries for the current timeline or later).
  */
 public record LocalState(
     DataDirectoryState dataDirectory,
@@ -43,7 +48,18 @@ public record LocalState(
     boolean pendingRestart,
     Map<String, PendingChange> pendingRestartReason,
     Optional<Instant> postmasterStartTime,
-    List<ReplicaConnection> replicas) {
+    List<ReplicaConnection> replicas,
+    List<TimelineSwitch> timelineHistory) {
+
+  /** Without a timeline history (unknown, or timeline 1). */
+  public LocalState(DataDirectoryState dataDirectory, Optional<String> systemIdentifier, ProcessState process,
+      Optional<DatabaseRole> role, Optional<Long> timeline, long walPosition, Optional<Long> receiveLsn,
+      Optional<Long> replayLsn, Optional<ReplicationState> replication, Optional<String> upstream,
+      boolean cleanShutdown, boolean pendingRestart, Map<String, PendingChange> pendingRestartReason,
+      Optional<Instant> postmasterStartTime, List<ReplicaConnection> replicas) {
+    this(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn, replication,
+        upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas, List.of());
+  }
 
   public LocalState {
     Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -58,6 +74,7 @@ public record LocalState(
     pendingRestartReason = Map.copyOf(pendingRestartReason);
     Objects.requireNonNull(postmasterStartTime, "postmasterStartTime");
     replicas = List.copyOf(replicas);
+    timelineHistory = List.copyOf(timelineHistory);
     if (walPosition < 0) {
       throw new IllegalArgumentException("walPosition must not be negative, got " + walPosition);
     }
@@ -68,6 +85,13 @@ public record LocalState(
     return new LocalState(DataDirectoryState.EMPTY, Optional.empty(), ProcessState.STOPPED, Optional.empty(),
         Optional.empty(), 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), true,
         false, Map.of(), Optional.empty(), List.of());
+  }
+
+  /** This state with {@code history} as the server's timeline history. */
+  public LocalState withTimelineHistory(List<TimelineSwitch> history) {
+    return new LocalState(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn,
+        replication, upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas,
+        history);
   }
 
   public boolean isRunning() {
@@ -111,6 +135,18 @@ public record LocalState(
       Objects.requireNonNull(applicationName, "applicationName");
       Objects.requireNonNull(state, "state");
       Objects.requireNonNull(syncState, "syncState");
+    }
+  }
+
+  /**
+   * One line of a PostgreSQL timeline history file: timeline {@code timeline} ended at {@code switchLsn}
+   * (where the next timeline of this branch begins).
+   */
+  public record TimelineSwitch(long timeline, long switchLsn) {
+    public TimelineSwitch {
+      if (timeline < 1 || switchLsn < 0) {
+        throw new IllegalArgumentException("bad timeline switch: " + timeline + " at " + switchLsn);
+      }
     }
   }
 }

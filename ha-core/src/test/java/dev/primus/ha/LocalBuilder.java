@@ -18,6 +18,7 @@ final class LocalBuilder {
   private Optional<Long> replay = Optional.empty();
   private Optional<ReplicationState> replication = Optional.of(ReplicationState.STREAMING);
   private Optional<String> upstream = Optional.empty();
+  private List<LocalState.TimelineSwitch> history = List.of();
 
   static LocalBuilder runningPrimary() {
     LocalBuilder b = new LocalBuilder();
@@ -92,6 +93,16 @@ final class LocalBuilder {
     return this;
   }
 
+  /** The server's own timeline history: pairs of (timeline, the LSN where it ended). */
+  LocalBuilder history(long... timelineAndLsn) {
+    List<LocalState.TimelineSwitch> h = new java.util.ArrayList<>();
+    for (int i = 0; i + 1 < timelineAndLsn.length; i += 2) {
+      h.add(new LocalState.TimelineSwitch(timelineAndLsn[i], timelineAndLsn[i + 1]));
+    }
+    history = List.copyOf(h);
+    return this;
+  }
+
   LocalBuilder notStreaming() {
     replication = Optional.empty();
     return this;
@@ -102,6 +113,6 @@ final class LocalBuilder {
     return new LocalState(dataDirectory, sysid, process, role, timeline, wal,
         runningReplica ? Optional.of(wal) : Optional.empty(),
         runningReplica ? replay.or(() -> Optional.of(wal)) : Optional.empty(),
-        replication, upstream, process != ProcessState.RUNNING, false, Map.of(), Optional.empty(), List.of());
+        replication, upstream, process != ProcessState.RUNNING, false, Map.of(), Optional.empty(), List.of(), history);
   }
 }

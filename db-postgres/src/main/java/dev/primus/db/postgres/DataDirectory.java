@@ -37,6 +37,19 @@ final class DataDirectory {
     return dir.resolve(name);
   }
 
+  /**
+   * The server's timeline history: {@code pg_wal/<timeline>.history}, or, for a server in recovery
+   * ({@code towardsNewest}), the newest consecutive later timeline's file, where recovery with
+   * {@code recovery_target_timeline = latest} heads (e.g. the file pg_rewind copied from its source).
+   */
+  List<dev.primus.ha.LocalState.TimelineSwitch> timelineHistory(long timeline, boolean towardsNewest) {
+    long target = timeline;
+    while (towardsNewest && Files.exists(dir.resolve("pg_wal").resolve(TimelineHistoryFile.fileName(target + 1)))) {
+      target++;
+    }
+    return TimelineHistoryFile.read(dir, target, runAs);
+  }
+
   /** Missing, or a directory with no entries at all. */
   boolean isEmpty() {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {

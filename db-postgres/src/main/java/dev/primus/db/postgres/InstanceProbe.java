@@ -117,7 +117,12 @@ final class InstanceProbe implements AutoCloseable {
     long position = cd.map(c -> Math.max(c.checkpointLsn().orElse(0L), c.minRecoveryEndLsn().orElse(0L))).orElse(0L);
     return new LocalState(dirState, cd.flatMap(ControlData::systemIdentifier), process, role,
         cd.flatMap(ControlData::timeline), position, Optional.empty(), Optional.empty(), Optional.empty(),
-        upstream.map(Upstream::member), clean, false, Map.of(), Optional.empty(), List.of());
+        upstream.map(Upstream::member), clean, false, Map.of(), Optional.empty(), List.of())
+        .withTimelineHistory(history(cd.flatMap(ControlData::timeline), role.orElse(null) == DatabaseRole.REPLICA));
+  }
+
+  private List<LocalState.TimelineSwitch> history(Optional<Long> timeline, boolean inRecovery) {
+    return timeline.map(t -> data.timelineHistory(t, inRecovery)).orElse(List.of());
   }
 
   private LocalState running(DataDirectoryState dirState, Postmaster pm, Optional<Upstream> upstream) {
@@ -208,7 +213,8 @@ final class InstanceProbe implements AutoCloseable {
           Optional.of(inRecovery ? DatabaseRole.REPLICA : DatabaseRole.PRIMARY), timeline, Math.max(0, position),
           inRecovery ? receive : Optional.empty(), inRecovery ? replay : Optional.empty(), replication,
           inRecovery ? upstream.map(Upstream::member) : Optional.empty(), true, !pending.isEmpty(), pending,
-          started.or(pm::startTime), replicas);
+          started.or(pm::startTime), replicas)
+          .withTimelineHistory(history(timeline, inRecovery));
     }
   }
 

@@ -202,6 +202,9 @@ final class PostgresDriverIT {
     assertEquals(Optional.of(DatabaseRole.PRIMARY), promoted.role());
     assertEquals(Optional.of(2L), promoted.timeline());
     assertEquals(Optional.empty(), promoted.upstream());
+    assertEquals(1, promoted.timelineHistory().size(), "00000002.history: " + promoted.timelineHistory());
+    assertEquals(1L, promoted.timelineHistory().get(0).timeline());
+    assertTrue(promoted.timelineHistory().get(0).switchLsn() > 0, "timeline 1 ended at a real LSN");
     assertFalse(Files.exists(n2.dataDir().resolve("standby.signal")));
 
     d2.ensureSlots(Set.of("node1", "node3"), Map.of());

@@ -19,8 +19,11 @@ import java.util.Optional;
  * @param namespace the {@code namespace} setting; may contain slashes
  * @param scope     the cluster name ({@code scope} in {@code patroni.yml})
  * @param group     the Citus/MPP group id, when the cluster is one group of an MPP cluster
+ * @param base      the prefix every key of this cluster starts with, derived from the other three: computed
+ *                  once here (the regex ran on every key before); the canonical constructor rejects any
+ *                  other value. Use the three-argument constructor.
  */
-public record ClusterPath(String namespace, String scope, Optional<Integer> group) {
+public record ClusterPath(String namespace, String scope, Optional<Integer> group, String base) {
 
   /** Patroni's default namespace. */
   public static final String DEFAULT_NAMESPACE = "service";
@@ -48,6 +51,20 @@ public record ClusterPath(String namespace, String scope, Optional<Integer> grou
     if (group.isPresent() && group.get() < 0) {
       throw new IllegalArgumentException("group must not be negative, got " + group.get());
     }
+    String expected = baseOf(namespace, scope, group);
+    if (base != null && !base.equals(expected)) {
+      throw new IllegalArgumentException("base must be " + expected + ", got " + base);
+    }
+    base = expected;
+  }
+
+  public ClusterPath(String namespace, String scope, Optional<Integer> group) {
+    this(namespace, scope, group, null);
+  }
+
+  private static String baseOf(String namespace, String scope, Optional<Integer> group) {
+    String raw = "/" + namespace + "/" + scope + "/" + group.map(g -> g + "/").orElse("");
+    return raw.replaceAll("/{2,}", "/");
   }
 
   /** The cluster {@code scope} in the default namespace, without a group. */
@@ -66,9 +83,9 @@ public record ClusterPath(String namespace, String scope, Optional<Integer> grou
   }
 
   /** The prefix every key of this cluster starts with; begins and ends with {@code /}. */
+  @Override
   public String base() {
-    String raw = "/" + namespace + "/" + scope + "/" + group.map(g -> g + "/").orElse("");
-    return raw.replaceAll("/{2,}", "/");
+    return base;
   }
 
   /** The full key for a relative name such as {@link #STATUS}; leading slashes are ignored. */

@@ -150,7 +150,18 @@ final class SimDatabase {
         false,
         Map.of(),
         up ? Optional.ofNullable(startedAt) : Optional.empty(),
-        rows);
+        rows,
+        timelineHistory());
+  }
+
+  /** pg_wal/&lt;timeline&gt;.history of the current timeline: where each earlier branch of the lineage ended. */
+  private List<LocalState.TimelineSwitch> timelineHistory() {
+    List<LocalState.TimelineSwitch> h = new ArrayList<>();
+    List<Lineage.Segment> s = lineage.segments();
+    for (int i = 1; i < s.size(); i++) {
+      h.add(new LocalState.TimelineSwitch(s.get(i - 1).timeline(), s.get(i).startLsn()));
+    }
+    return h;
   }
 
   private LocalState.ProcessState processState() {
