@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Observe</b>: the answers of the peers the last decision asked about ({@link PeerClient}, in
  *       parallel, 2 s each); one prefix read of the DCS ({@link PatroniDcs#read()}), or, when it fails,
  *       the last view with its connection state set to SUSPENDED or LOST; the driver's
- *       {@link DatabaseDriver#probe()}; the long action in progress.
+ *       {@link DatabaseDriver#probe()}, with a replica's timeline kept from going backwards
+ *       ({@link ReplicaTimeline}); the long action in progress.
  *   <li><b>Decide</b>: {@link HaEngine#decide}, with the memory in {@link AgentState}. One log line per
  *       cycle, {@link Decision#message()}, as Patroni prints it.
  *   <li><b>Act</b>: {@link ActionExecutor}. When a DCS request failed while acting, the loop decides once
@@ -116,6 +117,7 @@ public final class HaLoop implements NodeStatusSource {
   private Map<String, Object> failedParameters;
   private boolean reloadPending;
   private final Map<String, Instant> slotMembersSeen = new LinkedHashMap<>();
+  private final ReplicaTimeline replicaTimeline = new ReplicaTimeline();
   private java.util.Set<String> slotsApplied = java.util.Set.of();
   private Map<String, Object> permanentSlotsApplied = Map.of();
   private Optional<Instant> slotsAppliedAt = Optional.empty();
@@ -330,7 +332,7 @@ public final class HaLoop implements NodeStatusSource {
     }
     ClusterView view = observeDcs();
     maybeResizeLease(view);
-    LocalState local = driver.probe();
+    LocalState local = replicaTimeline.apply(driver.probe());
     Decision decision = decideAndLog(view, local, answers);
     ActionExecutor.Result result = executor.execute(decision);
     result.askPeers().ifPresent(p -> pendingPeers = p);
@@ -340,13 +342,14 @@ public final class HaLoop implements NodeStatusSource {
       // marked not current, rather than block on another read.
       view = stale(view);
       lastView = view;
-      local = driver.probe();
+      local = replicaTimeline.apply(driver.probe());
       decision = decideAndLog(view, local, Map.of());
       result = executor.execute(decision);
     }
 
     if (view.connection().isConnected()) {
       applyDynamicParameters(view, local);
+      noteSlotMembers(view);
       maintainSlots(view, local);
     }
     Duration wait = nextWait(decision, result);
@@ -544,15 +547,6 @@ public final class HaLoop implements NodeStatusSource {
       return;
     }
     Instant now = clock.instant();
-    for (dev.primus.dcs.model.Member m : view.members()) {
-      if (m.name().equals(me) || m.version() == -1 || m.status().tags().noStream()) {
-        continue;
-      }
-      Optional<String> from = m.status().tags().replicateFrom().filter(r -> view.member(r).isPresent());
-      if (from.isEmpty() || from.get().equals(me)) {
-        slotMembersSeen.put(m.name(), now);
-      }
-    }
     Instant keepSince = now.minus(dyn.memberSlotsTtl());
     slotMembersSeen.values().removeIf(seen -> seen.isBefore(keepSince));
     java.util.Set<String> wanted = java.util.Set.copyOf(slotMembersSeen.keySet());
@@ -574,6 +568,27 @@ public final class HaLoop implements NodeStatusSource {
     } catch (DriverException e) {
       slotsAppliedAt = Optional.of(now); // retried after SLOT_REFRESH, not every cycle
       LOG.warn("could not maintain the replication slots: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Remembers, on every member and whatever its role, when each other member that would stream from this
+   * one was last seen. A new leader so keeps a slot for the member that just died, the old primary,
+   * which it never saw while leading (its key was gone by the time this member took the lock): when that
+   * member comes back its slot is there, instead of its WAL receiver failing on a missing slot and
+   * retrying only after {@code wal_retrieve_retry_interval}.
+   */
+  private void noteSlotMembers(ClusterView view) {
+    String me = config.ha().name();
+    Instant now = clock.instant();
+    for (dev.primus.dcs.model.Member m : view.members()) {
+      if (m.name().equals(me) || m.version() == -1 || m.status().tags().noStream()) {
+        continue;
+      }
+      Optional<String> from = m.status().tags().replicateFrom().filter(r -> view.member(r).isPresent());
+      if (from.isEmpty() || from.get().equals(me)) {
+        slotMembersSeen.put(m.name(), now);
+      }
     }
   }
 

@@ -213,6 +213,27 @@ class HaLoopTest {
   }
 
   @Test
+  void aNewLeaderKeepsASlotForTheDeadPrimaryItOnlySawAsAReplica() throws Exception {
+    Node old = bootstrapLeader("node1");
+    Node replica = node("node2", new DatabaseDriverTestDouble());
+    settle(replica);
+    settle(replica);
+    settle(replica);
+    // node1 dies: its database stops, its agent runs no more cycles, its lease (and keys) expire.
+    old.db().stop(StopMode.IMMEDIATE, Duration.ofSeconds(1));
+    clock.advance(Duration.ofSeconds(31));
+    server.expireLeases();
+    for (int i = 0; i < 10 && replica.db().last("ensureSlots").isEmpty(); i++) {
+      settle(replica);
+    }
+
+    assertEquals("node2", key("leader").orElseThrow().value());
+    assertTrue(key("members/node1").isEmpty(), "node1's key expired before node2 led");
+    assertEquals(java.util.Set.of("node1"), replica.db().last("ensureSlots").orElseThrow().args().get(0),
+        "the slot is there when node1 comes back, for member_slots_ttl");
+  }
+
+  @Test
   void aSwitchoverThroughTheRestCommandsMovesTheLeaderAndReturnsTheNewOne() throws Exception {
     Node leader = bootstrapLeader("node1");
     Node replica = node("node2", new DatabaseDriverTestDouble());
