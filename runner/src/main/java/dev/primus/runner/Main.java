@@ -1,6 +1,7 @@
 package dev.primus.runner;
 
 import dev.primus.runner.ctl.CtlCommand;
+import dev.primus.runner.demo.DemoCommand;
 import java.io.InputStream;
 import java.util.Map;
 import java.util.Objects;
@@ -12,14 +13,19 @@ import picocli.CommandLine.Spec;
 /**
  * {@code primus}: {@code primus run patroni.yml} runs one agent; {@code primus ctl -c patroni.yml ...}
  * manages a cluster like {@code patronictl}; {@code primus version} prints the version and the backends
- * found.
+ * found; {@code primus demo} runs a local three-member cluster and shows a failover.
  */
 @Command(name = "primus", mixinStandardHelpOptions = true, versionProvider = PrimusVersion.Provider.class,
     description = "High availability for PostgreSQL, compatible with Patroni's DCS layout, REST API and patroni.yml.",
-    subcommands = {RunCommand.class, CtlCommand.class, VersionCommand.class})
+    subcommands = {RunCommand.class, CtlCommand.class, DemoCommand.class, VersionCommand.class})
 public final class Main implements Callable<Integer> {
   /** Set once the JVM's shutdown began (SIGTERM): {@link #main} must not call System.exit then. */
   static volatile boolean shuttingDown;
+
+  /** For commands with shutdown hooks of their own ({@code demo}): the JVM is exiting, leave it to that. */
+  public static void markShuttingDown() {
+    shuttingDown = true;
+  }
 
   private final Map<String, String> env;
   private final InputStream in;
