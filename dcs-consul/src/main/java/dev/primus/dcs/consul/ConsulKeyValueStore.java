@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.primus.dcs.spi.Capability;
 import dev.primus.dcs.spi.ConnectionState;
+import dev.primus.dcs.spi.ConnectionTracker;
 import dev.primus.dcs.spi.DcsConfigException;
 import dev.primus.dcs.spi.DcsException;
 import dev.primus.dcs.spi.DcsException.Kind;
@@ -106,7 +107,7 @@ import org.slf4j.LoggerFactory;
  * Every request has a deadline, the cluster's {@code retry_timeout} (a blocking query: its wait plus
  * that); failures are classified by {@code ConsulErrors}. A request that finds no usable agent turns
  * the state {@link ConnectionState#SUSPENDED}, {@link ConnectionState#LOST} once that lasts the ttl,
- * and {@link ConnectionState#RECONNECTED} on the next answer ({@code ConnectionTracker}).
+ * and {@link ConnectionState#RECONNECTED} on the next answer ({@link ConnectionTracker}).
  *
  * <p>Thread-safe. The ACL token travels in the {@code X-Consul-Token} header and is never logged.
  */

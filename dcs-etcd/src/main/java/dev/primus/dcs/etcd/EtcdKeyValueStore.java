@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.primus.dcs.spi.Capability;
 import dev.primus.dcs.spi.ConnectionState;
+import dev.primus.dcs.spi.ConnectionTracker;
 import dev.primus.dcs.spi.DcsConfigException;
 import dev.primus.dcs.spi.DcsException;
 import dev.primus.dcs.spi.DcsException.Kind;
@@ -124,7 +125,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
       builder.sslContext(Tls.clientContext(config));
     }
     String description = "etcd3 " + config.endpoints();
-    return new EtcdKeyValueStore(builder.build(), new ConnectionTracker(ttl, System::nanoTime), retryTimeout, description);
+    return new EtcdKeyValueStore(builder.build(), new ConnectionTracker(ttl), retryTimeout, description);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.primus.dcs.etcd;
 
+import dev.primus.dcs.spi.ConnectionTracker;
 import dev.primus.dcs.spi.DcsException;
 import dev.primus.dcs.spi.DcsException.Kind;
 import dev.primus.dcs.spi.Watchable;
