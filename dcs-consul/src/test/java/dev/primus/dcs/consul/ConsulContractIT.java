@@ -2,8 +2,10 @@ package dev.primus.dcs.consul;
 
 import dev.primus.dcs.spi.KeyValueStore;
 import dev.primus.dcs.spi.KeyValueStoreContract;
+import dev.primus.dcs.spi.OutageControl;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,7 +72,7 @@ class ConsulContractIT extends KeyValueStoreContract {
   @Override
   protected KeyValueStore newClient() throws Exception {
     ConsulConfig config = ConsulConfig.of(URI.create("http://127.0.0.1:" + proxy.port()));
-    return new OutageSimulating(ConsulKeyValueStore.connect(config, CLUSTER_TTL, REQUEST_TIMEOUT));
+    return ConsulKeyValueStore.connect(config, CLUSTER_TTL, REQUEST_TIMEOUT);
   }
 
   /**
@@ -83,13 +85,9 @@ class ConsulContractIT extends KeyValueStoreContract {
     return Duration.ofSeconds(10);
   }
 
+  /** The proxy is cut and restored; the agent keeps running, with its sessions and data. */
   @Override
-  protected void makeUnreachable() throws Exception {
-    proxy.cut();
-  }
-
-  @Override
-  protected void makeReachable() throws Exception {
-    proxy.restore();
+  protected Optional<OutageControl> outageControl() {
+    return Optional.of(OutageControl.of(proxy::cut, proxy::restore));
   }
 }

@@ -2,7 +2,9 @@ package dev.primus.dcs.etcd;
 
 import dev.primus.dcs.spi.KeyValueStore;
 import dev.primus.dcs.spi.KeyValueStoreContract;
+import dev.primus.dcs.spi.OutageControl;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -29,16 +31,12 @@ class EtcdClusterContractIT extends KeyValueStoreContract {
 
   @Override
   protected KeyValueStore newClient() throws Exception {
-    return new OutageSimulating(EtcdKeyValueStore.connect(EtcdConfig.of(etcd.clientUrls()), leaseTtl(), RETRY_TIMEOUT));
+    return EtcdKeyValueStore.connect(EtcdConfig.of(etcd.clientUrls()), leaseTtl(), RETRY_TIMEOUT);
   }
 
+  /** Every member stopped, then restarted on the same ports and data directories. */
   @Override
-  protected void makeUnreachable() throws Exception {
-    etcd.stopAll();
-  }
-
-  @Override
-  protected void makeReachable() throws Exception {
-    etcd.restartAll();
+  protected Optional<OutageControl> outageControl() {
+    return Optional.of(OutageControl.of(etcd::stopAll, etcd::restartAll));
   }
 }

@@ -518,7 +518,7 @@ public final class InMemoryDcs {
 
     @Override
     public Set<Capability> capabilities() {
-      return Set.of(Capability.WATCH, Capability.OUTAGE_SIMULATION);
+      return Set.of(Capability.WATCH);
     }
 
     @Override

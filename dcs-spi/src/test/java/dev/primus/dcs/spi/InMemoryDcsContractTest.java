@@ -1,6 +1,7 @@
 package dev.primus.dcs.spi;
 
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,12 +21,7 @@ final class InMemoryDcsContractTest extends KeyValueStoreContract {
   }
 
   @Override
-  protected void makeUnreachable() {
-    dcs.setAvailable(false);
-  }
-
-  @Override
-  protected void makeReachable() {
-    dcs.setAvailable(true);
+  protected Optional<OutageControl> outageControl() {
+    return Optional.of(OutageControl.of(() -> dcs.setAvailable(false), () -> dcs.setAvailable(true)));
   }
 }

@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -59,8 +60,9 @@ import org.junit.jupiter.api.function.Executable;
  *   @AfterAll static void stop() { server.close(); }
  *
  *   @Override protected KeyValueStore newClient() { return MyStore.connect(server.endpoint()); }
- *   @Override protected void makeUnreachable() { server.stop(); }     // only with OUTAGE_SIMULATION
- *   @Override protected void makeReachable() { server.restart(); }
+ *   @Override protected Optional<OutageControl> outageControl() {   // if the harness can do it
+ *     return Optional.of(OutageControl.of(server::stop, server::restart));
+ *   }
  * }
  * }</pre>
  *
@@ -79,10 +81,11 @@ import org.junit.jupiter.api.function.Executable;
  *       Consul backend raises this).</li>
  *   <li>{@link #watchBound()} (default 2 s): how soon a native watch, or {@link PollingWatch} after
  *       its interval, must report a change made by another client.</li>
- *   <li>{@link #makeUnreachable()} / {@link #makeReachable()}: cut every client off from the store
- *       and restore it (stop and restart the server, or block its port). Called only when
- *       {@link KeyValueStore#capabilities()} contains {@link Capability#OUTAGE_SIMULATION}. The kit
- *       always calls {@code makeReachable()} after {@code makeUnreachable()}, even when a check fails.</li>
+ *   <li>{@link #outageControl()} (default empty): how the test harness cuts every client off from
+ *       the store and restores it (stop and restart the server, or cut a proxy in front of it), as an
+ *       {@link OutageControl}. Without one, the two outage checks are skipped with a message saying
+ *       so. The kit always calls {@code makeReachable()} after {@code makeUnreachable()}, even when a
+ *       check fails.</li>
  *   <li>{@link #unreachableDetectionBound()} (default 10 s): how soon the loss and the return of the
  *       store must show in {@link KeyValueStore#connectionState()}, and the longest any single request
  *       may take while the store is unreachable. Keep it above your request deadline.</li>
@@ -99,7 +102,8 @@ import org.junit.jupiter.api.function.Executable;
  *   <li>Watch: wakes within {@code watchBound()} after a create, an update or a delete under the
  *       prefix by another client; with nothing changing it returns {@code TIMED_OUT}, not before its
  *       timeout.</li>
- *   <li>Outage: non-connected within {@code unreachableDetectionBound()} of {@code makeUnreachable()},
+ *   <li>Outage (with an {@link #outageControl()}): non-connected within
+ *       {@code unreachableDetectionBound()} of {@code makeUnreachable()},
  *       connected within the same bound of {@code makeReachable()}; every request meanwhile throws a
  *       {@link DcsException} whose kind is retryable, within that bound too.</li>
  * </ul>
@@ -114,9 +118,10 @@ import org.junit.jupiter.api.function.Executable;
  * check is capped at 5 minutes (in a separate thread, so a hung client cannot hang the build);
  * annotate the subclass with {@link Timeout} to change that.
  *
- * <h2>Capabilities</h2>
- * Checks of an optional {@link Capability} the store does not declare are skipped with a message that
- * says so, never passed silently. {@link PollingWatch}, the fallback, is checked for every store.
+ * <h2>Capabilities and skipped checks</h2>
+ * Checks of an optional {@link Capability} the store does not declare, and the outage checks when the
+ * subclass supplies no {@link #outageControl()}, are skipped with a message that says so, never passed
+ * silently. {@link PollingWatch}, the fallback, is checked for every store.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class KeyValueStoreContract {
@@ -134,7 +139,8 @@ public abstract class KeyValueStoreContract {
   private ExecutorService pool;
   private KeyValueStore store;
   private String prefix;
-  private boolean outage;
+  /** The control of the outage this check started and has not yet undone; null when none. */
+  private OutageControl outage;
 
   // ---------------------------------------------------------------- hooks
 
@@ -160,18 +166,12 @@ public abstract class KeyValueStoreContract {
   }
 
   /**
-   * Makes the store unreachable for every client (stop the server, block its port). Called only if
-   * the store declares {@link Capability#OUTAGE_SIMULATION}.
+   * How the test harness makes the store unreachable for every client and reachable again, if it can.
+   * Default: empty, and the outage checks are skipped with a message that says so. Asked once by each
+   * outage check, after the check's first client was opened.
    */
-  protected void makeUnreachable() throws Exception {
-    throw new UnsupportedOperationException(
-        getClass().getName() + " declares OUTAGE_SIMULATION but does not override makeUnreachable()");
-  }
-
-  /** Undoes {@link #makeUnreachable()}: the same store, with its data, is reachable again. */
-  protected void makeReachable() throws Exception {
-    throw new UnsupportedOperationException(
-        getClass().getName() + " declares OUTAGE_SIMULATION but does not override makeReachable()");
+  protected Optional<OutageControl> outageControl() {
+    return Optional.empty();
   }
 
   /**
@@ -197,7 +197,7 @@ public abstract class KeyValueStoreContract {
   @AfterEach
   protected final void deletePrefixAndCloseClients() {
     try {
-      if (outage) {
+      if (outage != null) {
         restoreQuietly();
       }
       if (store != null) {
@@ -733,16 +733,15 @@ public abstract class KeyValueStoreContract {
   // ---------------------------------------------------------------- outages
 
   @Test
-  @DisplayName("outage (OUTAGE_SIMULATION): not connected within unreachableDetectionBound(), connected again within it after recovery")
+  @DisplayName("outage (outageControl()): not connected within unreachableDetectionBound(), connected again within it after recovery")
   public final void unreachableStoreIsReportedAndRecovered() throws Exception {
     KeyValueStore s = store();
-    assumeOutageSimulation(s);
+    OutageControl control = requireOutageControl(s);
     assertTrue(s.connectionState().isConnected(), "before the outage: " + s.connectionState());
     Duration bound = unreachableDetectionBound();
     AtomicReference<ConnectionState> last = new AtomicReference<>(s.connectionState());
 
-    makeUnreachable();
-    outage = true;
+    startOutage(control);
     long cut = System.nanoTime();
     // Each round asks the store too: a backend may only learn of the outage from a failing request.
     boolean lost = pollUntil(cut + bound.toNanos(), () -> {
@@ -753,8 +752,8 @@ public abstract class KeyValueStoreContract {
     assertTrue(lost, "connectionState() is still " + last.get() + " " + ms(System.nanoTime() - cut)
         + " after makeUnreachable(); it must turn SUSPENDED or LOST within unreachableDetectionBound() " + bound);
 
-    makeReachable();
-    outage = false;
+    control.makeReachable();
+    outage = null;
     long restored = System.nanoTime();
     boolean back = pollUntil(restored + bound.toNanos(), () -> {
       Optional<Snapshot> snap = probe(s, bound);
@@ -768,16 +767,15 @@ public abstract class KeyValueStoreContract {
   }
 
   @Test
-  @DisplayName("outage (OUTAGE_SIMULATION): requests throw a retryable DcsException within unreachableDetectionBound(), never hang")
+  @DisplayName("outage (outageControl()): requests throw a retryable DcsException within unreachableDetectionBound(), never hang")
   public final void requestsWhileUnreachableFailRetryably() throws Exception {
     KeyValueStore s = store();
-    assumeOutageSimulation(s);
+    OutageControl control = requireOutageControl(s);
     Lease lease = s.grant(leaseTtl());
     String key = key("leader");
     long version = written(s.put(key, "node1", Optional.of(lease)), "put before the outage");
 
-    makeUnreachable();
-    outage = true;
+    startOutage(control);
     try {
       expectRetryableFailure("read", () -> s.read(prefix));
       expectRetryableFailure("createIfAbsent", () -> s.createIfAbsent(key("new"), "v", Optional.empty()));
@@ -1004,9 +1002,19 @@ public abstract class KeyValueStoreContract {
     }
   }
 
-  private void assumeOutageSimulation(KeyValueStore s) {
-    assumeTrue(s.capabilities().contains(Capability.OUTAGE_SIMULATION), describe(s)
-        + " does not declare OUTAGE_SIMULATION: its loss and recovery of the store are not checked");
+  /** The subclass's outage control, or the check is skipped with the reason. */
+  private OutageControl requireOutageControl(KeyValueStore s) {
+    Optional<OutageControl> control = Objects.requireNonNull(outageControl(),
+        getClass().getName() + ".outageControl() returned null; return Optional.empty() if the harness cannot cut the store off");
+    assumeTrue(control.isPresent(), getClass().getSimpleName() + " supplies no outageControl(): how "
+        + describe(s) + " reports losing and regaining the store is not checked");
+    return control.get();
+  }
+
+  /** makeUnreachable(), remembered first so that the store is restored even if it throws halfway. */
+  private void startOutage(OutageControl control) throws Exception {
+    outage = control;
+    control.makeUnreachable();
   }
 
   /** One bounded read, its failures swallowed: used to let a backend notice the state of the store. */
@@ -1031,12 +1039,13 @@ public abstract class KeyValueStoreContract {
 
   /** makeReachable(), then waits (bounded, unasserted) until a read works, so the next check finds a server. */
   private void restoreQuietly() {
-    if (!outage) {
+    OutageControl control = outage;
+    if (control == null) {
       return;
     }
-    outage = false;
+    outage = null;
     try {
-      makeReachable();
+      control.makeReachable();
       if (store != null) {
         KeyValueStore s = store;
         pollUntil(System.nanoTime() + unreachableDetectionBound().toNanos(), () -> probe(s, unreachableDetectionBound()).isPresent());

@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -86,7 +85,6 @@ public final class ZooKeeperKeyValueStore implements KeyValueStore {
   private enum Condition { ABSENT, VERSION, VALUE, ANY }
 
   private final ZooKeeperConfig config;
-  private final Set<Capability> capabilities;
   private final ClientSettings client;
   private final MainSession main;
   private final PrefixWatch watch;
@@ -99,15 +97,7 @@ public final class ZooKeeperKeyValueStore implements KeyValueStore {
 
   /** Starts connecting at once; calls wait for the connection within their deadline. */
   public ZooKeeperKeyValueStore(ZooKeeperConfig config) {
-    this(config, Set.of());
-  }
-
-  /** For test harnesses that can also stop the servers ({@link Capability#OUTAGE_SIMULATION}). */
-  ZooKeeperKeyValueStore(ZooKeeperConfig config, Set<Capability> extraCapabilities) {
     this.config = Objects.requireNonNull(config, "config");
-    EnumSet<Capability> caps = EnumSet.of(Capability.WATCH);
-    caps.addAll(extraCapabilities);
-    this.capabilities = Set.copyOf(caps);
     this.client = ClientSettings.of(config);
     this.timers = new ScheduledThreadPoolExecutor(1, daemon("primus-zk-lease-timer"));
     this.timers.setRemoveOnCancelPolicy(true);
@@ -593,7 +583,7 @@ public final class ZooKeeperKeyValueStore implements KeyValueStore {
 
   @Override
   public Set<Capability> capabilities() {
-    return capabilities;
+    return Set.of(Capability.WATCH);
   }
 
   @Override

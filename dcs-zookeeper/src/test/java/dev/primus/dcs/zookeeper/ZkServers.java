@@ -1,6 +1,5 @@
 package dev.primus.dcs.zookeeper;
 
-import dev.primus.dcs.spi.Capability;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.curator.test.TestingServer;
@@ -53,13 +51,12 @@ final class ZkServers {
   }
 
   /**
-   * A store that declares OUTAGE_SIMULATION (these harnesses can stop the servers), returned once its
-   * session is up (at most 10 s): the store itself connects in the background, but the contract kit
-   * checks the connection state of a fresh client before its first request.
+   * A store returned once its session is up (at most 10 s): the store itself connects in the
+   * background, but the contract kit checks the connection state of a fresh client before its first
+   * request.
    */
   static ZooKeeperKeyValueStore store(String connectString, Duration ttl, Duration retryTimeout) {
-    ZooKeeperKeyValueStore store = new ZooKeeperKeyValueStore(
-        ZooKeeperConfig.of(connectString, ttl, retryTimeout), Set.of(Capability.OUTAGE_SIMULATION));
+    ZooKeeperKeyValueStore store = new ZooKeeperKeyValueStore(ZooKeeperConfig.of(connectString, ttl, retryTimeout));
     long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!store.connectionState().isConnected() && System.nanoTime() - giveUp < 0) {
       try {

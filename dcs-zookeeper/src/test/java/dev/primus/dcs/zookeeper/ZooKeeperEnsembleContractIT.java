@@ -2,7 +2,9 @@ package dev.primus.dcs.zookeeper;
 
 import dev.primus.dcs.spi.KeyValueStore;
 import dev.primus.dcs.spi.KeyValueStoreContract;
+import dev.primus.dcs.spi.OutageControl;
 import java.time.Duration;
+import java.util.Optional;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -45,16 +47,17 @@ class ZooKeeperEnsembleContractIT extends KeyValueStoreContract {
 
   /** The whole ensemble goes down: killing one member is not an outage (see ZooKeeperEnsembleIT). */
   @Override
-  protected void makeUnreachable() throws Exception {
-    for (InstanceSpec spec : cluster.getInstances()) {
-      cluster.killServer(spec);
-    }
-  }
-
-  @Override
-  protected void makeReachable() throws Exception {
-    for (InstanceSpec spec : cluster.getInstances()) {
-      cluster.restartServer(spec);
-    }
+  protected Optional<OutageControl> outageControl() {
+    return Optional.of(OutageControl.of(
+        () -> {
+          for (InstanceSpec spec : cluster.getInstances()) {
+            cluster.killServer(spec);
+          }
+        },
+        () -> {
+          for (InstanceSpec spec : cluster.getInstances()) {
+            cluster.restartServer(spec);
+          }
+        }));
   }
 }

@@ -2,7 +2,9 @@ package dev.primus.dcs.zookeeper;
 
 import dev.primus.dcs.spi.KeyValueStore;
 import dev.primus.dcs.spi.KeyValueStoreContract;
+import dev.primus.dcs.spi.OutageControl;
 import java.time.Duration;
+import java.util.Optional;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,12 +47,7 @@ class ZooKeeperSingleNodeContractIT extends KeyValueStoreContract {
   }
 
   @Override
-  protected void makeUnreachable() throws Exception {
-    server.stop();
-  }
-
-  @Override
-  protected void makeReachable() throws Exception {
-    server.restart();
+  protected Optional<OutageControl> outageControl() {
+    return Optional.of(OutageControl.of(server::stop, server::restart));
   }
 }
