@@ -195,6 +195,23 @@ class LeaderRaceTest {
     assertFalse(d.has(Action.QueryPeers.class));
   }
 
+  /**
+   * PatroniDcs never re-creates a vanished leader key in a renewal; the runner reports that as a refused
+   * renewal. The next cycle's view has no leader key, and the primary takes the lock back only through
+   * the race: create-if-absent, which a member that won meanwhile defeats.
+   */
+  @Test
+  void primaryWhoseRenewalFoundTheKeyGoneTakesItBackOnlyThroughTheRace() {
+    Decision d = node("node1").in(cluster().history(1, 100).members(member("node1").primary(), member("node2")))
+        .with(runningPrimary().timeline(2).wal(500))
+        .lockUpdatedAt(T0.minusSeconds(11))
+        .after(new Action.RenewLeaderLock(), new ActionOutcome.Conflict("the leader key is gone"), T0.minusSeconds(1))
+        .decide();
+    assertEquals(Reason.LOCK_ACQUIRED, d.reason());
+    assertEquals(List.of(Action.AcquireLeaderLock.class, Action.ActivateWatchdog.class, Action.TouchMember.class), kinds(d));
+    assertFalse(d.has(Action.RenewLeaderLock.class));
+  }
+
   @Test
   void primaryBehindTheClusterTimelineStepsDownInsteadOfRacing() {
     Decision d = node("node1").in(cluster().history(1, 100, 2, 300).members(member("node2")))

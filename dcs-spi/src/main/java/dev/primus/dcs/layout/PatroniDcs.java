@@ -134,15 +134,23 @@ public final class PatroniDcs {
     if (t instanceof Taken.Mine mine) {
       return new AcquireOutcome.Acquired(mine.version());
     }
-    return new AcquireOutcome.HeldBy(((Taken.Other) t).holder());
+    if (t instanceof Taken.Other other) {
+      return new AcquireOutcome.HeldBy(other.holder());
+    }
+    throw new IllegalStateException("the leader race reported the key absent instead of creating it");
   }
 
   /**
-   * Keeps the leader lock, as Patroni's etcd3 {@code _update_leader}: keep the lease alive (granting
-   * a new one if it expired); if the leader key is attached to that lease, that was the renewal.
-   * Otherwise write by value CAS (the key still holds my name: move it to the current lease), or
-   * create it again if it is gone. If another member's name is in it, the lock is {@link
-   * RenewOutcome.Lost lost}.
+   * Keeps the leader lock, as Patroni's etcd3 {@code _update_leader} does, except that a vanished
+   * leader key is never created again. Keeps the lease alive (granting a new one if it expired); if
+   * the leader key is attached to that lease, that was the renewal. Otherwise, if the key still holds
+   * my name, moves it to the current lease by a value CAS ({@link RenewOutcome.How#REATTACHED}). If it
+   * holds another member's name the lock is {@link RenewOutcome.Lost lost}; if it is absent the outcome
+   * is {@link RenewOutcome.Gone gone}, and nothing is written.
+   *
+   * <p>The key is looked at only when the renewal has to write: while it sits on the live lease (as
+   * last seen by {@link #read()} or written here) the keep-alive alone is the renewal, as in Patroni,
+   * so a deletion since the last {@code read()} shows in the next one, not here.
    */
   public RenewOutcome renewLeaderLock() throws DcsException {
     Lease live = refresh();
@@ -151,10 +159,16 @@ public final class PatroniDcs {
       return new RenewOutcome.Renewed(RenewOutcome.How.KEPT_ALIVE);
     }
     Taken t = take(false);
-    if (t instanceof Taken.Mine mine) {
+    if (t instanceof Taken.Mine mine && !mine.created()) {
       return new RenewOutcome.Renewed(mine.how());
     }
-    return new RenewOutcome.Lost(((Taken.Other) t).holder());
+    if (t instanceof Taken.Other other) {
+      return new RenewOutcome.Lost(other.holder());
+    }
+    if (t instanceof Taken.Absent) {
+      return new RenewOutcome.Gone();
+    }
+    throw new IllegalStateException("a renewal created the leader key, which it must never do");
   }
 
   /**
@@ -177,21 +191,25 @@ public final class PatroniDcs {
 
   /** The result of writing my name into the leader key. */
   private sealed interface Taken {
-    record Mine(long version, RenewOutcome.How how) implements Taken {}
+    /** My name is in the key, on my lease: created by this call, else moved or found there ({@code how}). */
+    record Mine(long version, boolean created, RenewOutcome.How how) implements Taken {}
 
     record Other(Optional<String> holder) implements Taken {}
+
+    /** The key is absent and the caller did not allow creating it. */
+    record Absent() implements Taken {}
   }
 
   /** Bounds the retries when the leader key changes between a failed write and the look at it. */
   private static final int TAKE_ATTEMPTS = 4;
 
   /**
-   * Writes my name into {@code leader} on my lease: by create-if-absent while the key is absent, by
-   * value CAS while it holds my name; stops as soon as it holds another name. {@code createFirst}
-   * picks the first try (the race creates, a renewal re-attaches).
+   * Writes my name into {@code leader} on my lease: by value CAS while it holds my name; while it is
+   * absent, by create-if-absent if {@code mayCreate} (the race, which also tries that first), else not
+   * at all (a renewal); stops as soon as it holds another name.
    */
-  private Taken take(boolean createFirst) throws DcsException {
-    boolean create = createFirst;
+  private Taken take(boolean mayCreate) throws DcsException {
+    boolean create = mayCreate;
     for (int attempt = 0; attempt < TAKE_ATTEMPTS; attempt++) {
       final boolean creating = create;
       Leased<WriteResult> w = withLease(l -> creating
@@ -199,7 +217,7 @@ public final class PatroniDcs {
           : store.compareValueAndSet(leaderKey, name, name, Optional.of(l)));
       if (w.result() instanceof WriteResult.Written written) {
         knownLeader = Optional.of(new LeaderLock(name, written.version(), Optional.of(w.lease().id())));
-        return new Taken.Mine(written.version(), creating ? RenewOutcome.How.RECREATED : RenewOutcome.How.REATTACHED);
+        return new Taken.Mine(written.version(), creating, RenewOutcome.How.REATTACHED);
       }
       Optional<KeyValue> current = ((WriteResult.Conflict) w.result()).current();
       if (current.isEmpty()) {
@@ -214,7 +232,18 @@ public final class PatroniDcs {
       if (current.isPresent() && current.get().ownedBy(w.lease())) {
         // Already mine on this very lease (a repeated acquire): nothing to write.
         knownLeader = Optional.of(new LeaderLock(name, current.get().version(), Optional.of(w.lease().id())));
-        return new Taken.Mine(current.get().version(), RenewOutcome.How.KEPT_ALIVE);
+        return new Taken.Mine(current.get().version(), false, RenewOutcome.How.KEPT_ALIVE);
+      }
+      if (current.isEmpty() && !mayCreate) {
+        // A renewal never re-creates the key, although Patroni's etcd3 does (its _update_leader falls
+        // back to a create). The key is gone because my lease expired or somebody deleted it: for a
+        // while the lock was free, and the others may have acted on that (raced, asked their peers, a
+        // failover candidate moved). Leading again is a decision of the leader race (the engine's
+        // checks of timeline, watchdog and failover key, then acquireLeaderLock's create-if-absent,
+        // which a member that won meanwhile defeats), not something a renewal may do silently and
+        // report as "renewed" for a lock that had lapsed.
+        knownLeader = Optional.empty();
+        return new Taken.Absent();
       }
       create = current.isEmpty();
     }

@@ -170,7 +170,7 @@ final class PatroniDcsTest {
   }
 
   @Test
-  void renewalAfterTheLeaseExpiredRecreatesAFreeLock() throws Exception {
+  void renewalAfterTheLeaseExpiredReportsTheKeyGoneAndDoesNotRecreateIt() throws Exception {
     PatroniDcs node1 = node("node1");
     node1.acquireLeaderLock();
     String oldLease = leaseId(node1);
@@ -179,11 +179,51 @@ final class PatroniDcsTest {
     clock.advance(TTL);
     assertEquals(Optional.empty(), onServer(PATH.leader()), "the lease expired and took the key with it");
 
-    assertEquals(new RenewOutcome.Renewed(RenewOutcome.How.RECREATED), node1.renewLeaderLock());
+    assertEquals(new RenewOutcome.Gone(), node1.renewLeaderLock());
+    assertEquals(Optional.empty(), onServer(PATH.leader()), "a renewal never re-creates the leader key");
+    assertNotEquals(oldLease, leaseId(node1), "the dead lease was replaced all the same, for the member key");
+
+    // Leading again goes through the race, on the new lease.
+    assertTrue(node1.acquireLeaderLock().acquired());
+    assertEquals(Optional.of(leaseId(node1)), onServer(PATH.leader()).orElseThrow().leaseId());
+  }
+
+  @Test
+  void renewalAfterTheKeyWasDeletedReportsItGoneAndLeavesItAbsent() throws Exception {
+    CountingStore counting = new CountingStore(dcs.client("node1"));
+    PatroniDcs node1 = new PatroniDcs(counting, PATH, "node1", TTL);
+    MemberStatus me = status("10.0.0.1", MemberRole.PRIMARY, 100);
+    node1.touchMember(me);
+    node1.acquireLeaderLock();
+    String lease = leaseId(node1);
+    assertEquals(DeleteResult.DELETED, dcs.client("operator").deleteIfValue(PATH.leader(), "node1"));
+    assertFalse(node1.read().leader().isPresent());
+    counting.reset();
+
+    assertEquals(new RenewOutcome.Gone(), node1.renewLeaderLock());
+    assertEquals(Optional.empty(), onServer(PATH.leader()), "the deleted key stays deleted");
+    assertEquals(0, counting.counts().getOrDefault("createIfAbsent", 0), "no create was even tried: " + counting.counts());
+    assertEquals(lease, leaseId(node1), "the lease itself is fine and kept");
+    assertEquals(Optional.of(lease), onServer(PATH.member("node1")).orElseThrow().leaseId(), "the member key is untouched");
+    assertEquals(new RenewOutcome.Gone(), node1.renewLeaderLock(), "and stays gone on the next renewal");
+    assertEquals(Optional.empty(), onServer(PATH.leader()));
+  }
+
+  @Test
+  void aLeaderWhoseKeyWasGoneNeverOverwritesTheMemberThatWonTheRaceMeanwhile() throws Exception {
+    PatroniDcs node1 = node("node1");
+    PatroniDcs node2 = node("node2");
+    node1.acquireLeaderLock();
+    node1.read();
+    clock.advance(TTL);
+    assertEquals(new RenewOutcome.Gone(), node1.renewLeaderLock());
+
+    assertTrue(node2.acquireLeaderLock().acquired(), "the lock was free for everybody");
+    assertEquals(new AcquireOutcome.HeldBy(Optional.of("node2")), node1.acquireLeaderLock());
+    assertEquals(new RenewOutcome.Lost(Optional.of("node2")), node1.renewLeaderLock());
     KeyValue leader = onServer(PATH.leader()).orElseThrow();
-    assertEquals("node1", leader.value());
-    assertNotEquals(Optional.of(oldLease), leader.leaseId());
-    assertEquals(Optional.of(leaseId(node1)), leader.leaseId(), "re-created on the newly granted lease");
+    assertEquals("node2", leader.value());
+    assertEquals(Optional.of(leaseId(node2)), leader.leaseId());
   }
 
   @Test

@@ -32,10 +32,10 @@ final class DcsCalls {
       }
       if (a instanceof Action.RenewLeaderLock) {
         RenewOutcome r = dcs.renewLeaderLock();
-        if (r.renewed()) {
-          return ok();
+        if (r instanceof RenewOutcome.Lost lost) {
+          return conflict("lock lost to " + lost.holder().orElse("?"));
         }
-        return conflict("lock lost to " + ((RenewOutcome.Lost) r).holder().orElse("?"));
+        return r instanceof RenewOutcome.Gone ? conflict("leader key gone, not re-created") : ok();
       }
       if (a instanceof Action.ReleaseLeaderLock) {
         ReleaseOutcome r = dcs.releaseLeaderLock();

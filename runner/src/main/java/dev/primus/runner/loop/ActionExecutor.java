@@ -260,6 +260,22 @@ public final class ActionExecutor implements AutoCloseable {
 
   // ================================================================= short actions
 
+  /**
+   * A renewal's outcome for the engine. A vanished key is a refusal like a lock taken by another: the
+   * engine stops this decision (no promotion, no status write) and records the lock as lost; its next
+   * cycle sees no leader key and, if this member may still lead, races for it with create-if-absent.
+   */
+  private static ActionOutcome renewed(RenewOutcome r) {
+    if (r instanceof RenewOutcome.Lost lost) {
+      return conflict("the leader lock was taken by " + lost.holder().orElse("another member"));
+    }
+    if (r instanceof RenewOutcome.Gone) {
+      return conflict("the leader key is gone (its lease expired or it was deleted); a renewal does not"
+          + " re-create it");
+    }
+    return ok();
+  }
+
   /** One short action, mapped onto its call. Package-private for the mapping tests. */
   ActionOutcome runShort(Action a) {
     PatroniDcs d = dcs.get();
@@ -270,9 +286,7 @@ public final class ActionExecutor implements AutoCloseable {
             + ((AcquireOutcome.HeldBy) r).holder().orElse("another member"));
       }
       if (a instanceof Action.RenewLeaderLock) {
-        RenewOutcome r = d.renewLeaderLock();
-        return r.renewed() ? ok() : conflict("the leader lock was taken by "
-            + ((RenewOutcome.Lost) r).holder().orElse("another member"));
+        return renewed(d.renewLeaderLock());
       }
       if (a instanceof Action.ReleaseLeaderLock) {
         return release(d);

@@ -148,6 +148,23 @@ class ActionExecutorTest {
   }
 
   @Test
+  void aRenewalThatFindsTheLeaderKeyGoneIsRefusedAndDoesNotRecreateIt() throws Exception {
+    executor.execute(decision(new Action.AcquireLeaderLock()));
+    clock.advance(TTL); // no keep-alive for a whole ttl: the lease expires and takes the key with it
+    assertEquals(Optional.empty(), key("leader"));
+
+    ActionExecutor.Result r = executor.execute(decision(new Action.RenewLeaderLock(), new Action.Promote()));
+
+    assertTrue(r.failed());
+    assertEquals(1, r.executed().size(), "nothing after the renewal runs");
+    ActionOutcome.Conflict refused = assertInstanceOf(ActionOutcome.Conflict.class, r.executed().get(0).outcome());
+    assertTrue(refused.detail().contains("gone"), refused.detail());
+    assertTrue(r.started().isEmpty(), "no promotion without the lock");
+    assertTrue(state.memory().lockLostAt().isPresent());
+    assertEquals(Optional.empty(), key("leader"), "the renewal did not re-create the key");
+  }
+
+  @Test
   void touchMemberWritesTheStatusOnTheLeaseWithTheScheduledRestart() throws Exception {
     MemberStatus.ScheduledRestart restart =
         new MemberStatus.ScheduledRestart("2030-01-01T00:00:00+00:00", Optional.empty(), Map.of());
