@@ -32,6 +32,11 @@ import java.util.Optional;
  *                            Empty on timeline 1, and when unknown (then the engine falls back to the DCS
  *                            history alone). For a replica whose recovery heads to a newer timeline it may be
  *                            that timeline's file (it then has entries for the current timeline or later).
+ * @param serverVersion       the running server's version as PostgreSQL's {@code server_version_num}
+ *                            ({@code 150004} for 15.4): the REST API reports it ({@code server_version}) and a
+ *                            restart conditioned on a version compares with it. Empty while the server does
+ *                            not answer queries, or when the driver cannot tell; a driver of a PostgreSQL
+ *                            derivative reports the PostgreSQL version its server claims to be compatible with
  */
 public record LocalState(
     DataDirectoryState dataDirectory,
@@ -49,9 +54,21 @@ public record LocalState(
     Map<String, PendingChange> pendingRestartReason,
     Optional<Instant> postmasterStartTime,
     List<ReplicaConnection> replicas,
-    List<TimelineSwitch> timelineHistory) {
+    List<TimelineSwitch> timelineHistory,
+    Optional<Integer> serverVersion) {
 
-  /** Without a timeline history (unknown, or timeline 1). */
+  /** Without a server version (the server does not answer, or the driver cannot tell). */
+  public LocalState(DataDirectoryState dataDirectory, Optional<String> systemIdentifier, ProcessState process,
+      Optional<DatabaseRole> role, Optional<Long> timeline, long walPosition, Optional<Long> receiveLsn,
+      Optional<Long> replayLsn, Optional<ReplicationState> replication, Optional<String> upstream,
+      boolean cleanShutdown, boolean pendingRestart, Map<String, PendingChange> pendingRestartReason,
+      Optional<Instant> postmasterStartTime, List<ReplicaConnection> replicas, List<TimelineSwitch> timelineHistory) {
+    this(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn, replication,
+        upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas, timelineHistory,
+        Optional.empty());
+  }
+
+  /** Without a timeline history (unknown, or timeline 1) and without a server version. */
   public LocalState(DataDirectoryState dataDirectory, Optional<String> systemIdentifier, ProcessState process,
       Optional<DatabaseRole> role, Optional<Long> timeline, long walPosition, Optional<Long> receiveLsn,
       Optional<Long> replayLsn, Optional<ReplicationState> replication, Optional<String> upstream,
@@ -75,8 +92,12 @@ public record LocalState(
     Objects.requireNonNull(postmasterStartTime, "postmasterStartTime");
     replicas = List.copyOf(replicas);
     timelineHistory = List.copyOf(timelineHistory);
+    Objects.requireNonNull(serverVersion, "serverVersion");
     if (walPosition < 0) {
       throw new IllegalArgumentException("walPosition must not be negative, got " + walPosition);
+    }
+    if (serverVersion.isPresent() && serverVersion.get() <= 0) {
+      throw new IllegalArgumentException("serverVersion must be positive, got " + serverVersion.get());
     }
   }
 
@@ -91,7 +112,14 @@ public record LocalState(
   public LocalState withTimelineHistory(List<TimelineSwitch> history) {
     return new LocalState(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn,
         replication, upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas,
-        history);
+        history, serverVersion);
+  }
+
+  /** This state with {@code version} ({@code server_version_num}) as the running server's version. */
+  public LocalState withServerVersion(int version) {
+    return new LocalState(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn,
+        replication, upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas,
+        timelineHistory, Optional.of(version));
   }
 
   public boolean isRunning() {

@@ -33,6 +33,16 @@ final class ConfigFiles {
   static final Set<String> MANAGED = Set.of("listen_addresses", "port", "hot_standby", "primary_conninfo",
       "primary_slot_name", "recovery_target_timeline", "standby_mode", "promote_trigger_file");
 
+  /**
+   * The settings of a server in recovery (PostgreSQL 12+ names, lower case): the standby's connection, the
+   * archive commands and the recovery targets. They mean nothing to a primary.
+   */
+  static final Set<String> RECOVERY_PARAMETERS = Set.of("archive_cleanup_command", "primary_conninfo",
+      "primary_slot_name", "promote_trigger_file", "recovery_end_command", "recovery_min_apply_delay",
+      "recovery_target", "recovery_target_action", "recovery_target_inclusive", "recovery_target_lsn",
+      "recovery_target_name", "recovery_target_time", "recovery_target_timeline", "recovery_target_xid",
+      "restore_command");
+
   private static final Pattern MARKER = Pattern.compile("^#primus\\.(\\w+) = '((?:[^']|'')*)'$", Pattern.MULTILINE);
 
   private final DataDirectory data;

@@ -9,6 +9,7 @@ import dev.primus.ha.LocalState.ReplicaConnection;
 import dev.primus.ha.LocalState.ReplicationState;
 import dev.primus.ha.driver.Upstream;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -43,7 +44,8 @@ final class InstanceProbe implements AutoCloseable {
         (SELECT system_identifier FROM pg_catalog.pg_control_system())::text,
         pg_catalog.pg_postmaster_start_time(),
         (SELECT status FROM pg_catalog.pg_stat_wal_receiver),
-        (SELECT received_tli FROM pg_catalog.pg_stat_wal_receiver)
+        (SELECT received_tli FROM pg_catalog.pg_stat_wal_receiver),
+        pg_catalog.current_setting('server_version_num')::integer
       """;
   private static final String REPLICATION_QUERY = """
       SELECT coalesce(application_name, ''), coalesce(state, ''), coalesce(sync_state, ''),
@@ -51,13 +53,19 @@ final class InstanceProbe implements AutoCloseable {
         coalesce(pg_catalog.pg_wal_lsn_diff(replay_lsn, '0/0')::bigint, 0)
       FROM pg_catalog.pg_stat_replication ORDER BY application_name
       """;
-  /** The file value is the last line that sets the parameter; a parameter removed from the files goes back to its default. */
+  /**
+   * The file value is the last line that sets the parameter; a parameter removed from the files goes back to
+   * its default. Recovery settings are left out (as Patroni does): they act only while the server is in
+   * recovery, and a promotion without a restart takes them out of postgresql.conf, after which PostgreSQL
+   * flags the postmaster-only ones ({@code recovery_target_timeline}, ...) as pending a restart on every
+   * promoted leader, whatever their value, although a restart would change nothing a primary does.
+   */
   private static final String PENDING_RESTART_QUERY = """
       SELECT s.name, pg_catalog.current_setting(s.name), coalesce(f.setting, s.boot_val, '')
       FROM pg_catalog.pg_settings s
       LEFT JOIN LATERAL (SELECT fs.setting FROM pg_catalog.pg_file_settings fs
                          WHERE fs.name = s.name ORDER BY fs.seqno DESC LIMIT 1) f ON true
-      WHERE s.pending_restart ORDER BY s.name
+      WHERE s.pending_restart AND s.name <> ALL (?) ORDER BY s.name
       """;
 
   private final DataDirectory data;
@@ -176,6 +184,7 @@ final class InstanceProbe implements AutoCloseable {
       String sysid;
       Optional<Instant> started;
       Optional<ReplicationState> replication = Optional.empty();
+      int serverVersion;
       try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(STATE_QUERY)) {
         rs.next();
         inRecovery = rs.getBoolean(1);
@@ -189,6 +198,7 @@ final class InstanceProbe implements AutoCloseable {
         started = Optional.ofNullable(start).map(OffsetDateTime::toInstant);
         String receiverStatus = rs.getString(9);
         Optional<Long> receivedTimeline = optionalLong(rs, 10).filter(t -> t > 0);
+        serverVersion = rs.getInt(11);
         if (inRecovery) {
           replication = Optional.of("streaming".equals(receiverStatus) ? ReplicationState.STREAMING : ReplicationState.ARCHIVE_RECOVERY);
           timeline = receivedTimeline.isPresent() ? receivedTimeline : checkpointTimeline;
@@ -203,9 +213,12 @@ final class InstanceProbe implements AutoCloseable {
         }
       }
       Map<String, PendingChange> pending = new LinkedHashMap<>();
-      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PENDING_RESTART_QUERY)) {
-        while (rs.next()) {
-          pending.put(rs.getString(1), new PendingChange(rs.getString(2), rs.getString(3)));
+      try (PreparedStatement ps = c.prepareStatement(PENDING_RESTART_QUERY)) {
+        ps.setArray(1, c.createArrayOf("text", ConfigFiles.RECOVERY_PARAMETERS.toArray()));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            pending.put(rs.getString(1), new PendingChange(rs.getString(2), rs.getString(3)));
+          }
         }
       }
       long position = inRecovery ? Math.max(receive.orElse(0L), replay.orElse(0L)) : flush;
@@ -214,7 +227,8 @@ final class InstanceProbe implements AutoCloseable {
           inRecovery ? receive : Optional.empty(), inRecovery ? replay : Optional.empty(), replication,
           inRecovery ? upstream.map(Upstream::member) : Optional.empty(), true, !pending.isEmpty(), pending,
           started.or(pm::startTime), replicas)
-          .withTimelineHistory(history(timeline, inRecovery));
+          .withTimelineHistory(history(timeline, inRecovery))
+          .withServerVersion(serverVersion);
     }
   }
 

@@ -206,6 +206,17 @@ final class PostgresDriverIT {
     assertEquals(1L, promoted.timelineHistory().get(0).timeline());
     assertTrue(promoted.timelineHistory().get(0).switchLsn() > 0, "timeline 1 ended at a real LSN");
     assertFalse(Files.exists(n2.dataDir().resolve("standby.signal")));
+    try (Connection c = n2.connect()) {
+      // The promotion's reload took the standby's settings out of postgresql.conf; PostgreSQL then flags the
+      // postmaster-only one as pending a restart, which means nothing on a primary and must not be reported.
+      awaitSetting(c, "primary_conninfo", "");
+      assertTrue(query(c, "SELECT coalesce(string_agg(name, ','), '') FROM pg_settings WHERE pending_restart")
+          .contains("recovery_target_timeline"), "the premise: PostgreSQL 15 flags the removed recovery setting");
+    }
+    LocalState settled = d2.probe();
+    assertFalse(settled.pendingRestart(), "a freshly promoted leader has no restart pending: "
+        + settled.pendingRestartReason());
+    assertTrue(settled.serverVersion().orElse(0) >= 150000, "server_version_num: " + settled.serverVersion());
 
     d2.ensureSlots(Set.of("node1", "node3"), Map.of());
     d3.follow(n2.upstream(), T);

@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class DatabaseDriverTestDouble implements DatabaseDriver {
   static final String SYSID = "7000000000000000001";
+  /** What a running server reports as its version ({@code server_version_num}). */
+  static final int SERVER_VERSION = 150004;
 
   /** One recorded call: the method and its arguments as text. */
   record Call(String method, List<Object> args) {
@@ -128,11 +130,12 @@ final class DatabaseDriverTestDouble implements DatabaseDriver {
   public synchronized LocalState probe() {
     boolean initialized = dataDirectory == LocalState.DataDirectoryState.INITIALIZED;
     boolean runningReplica = process == LocalState.ProcessState.RUNNING && role.orElse(null) == DatabaseRole.REPLICA;
-    return new LocalState(dataDirectory, initialized ? Optional.of(SYSID) : Optional.empty(), process, role,
+    LocalState s = new LocalState(dataDirectory, initialized ? Optional.of(SYSID) : Optional.empty(), process, role,
         initialized ? Optional.of(timeline) : Optional.empty(), wal,
         runningReplica ? Optional.of(wal) : Optional.empty(), runningReplica ? Optional.of(wal) : Optional.empty(),
         runningReplica ? Optional.of(LocalState.ReplicationState.STREAMING) : Optional.empty(),
         runningReplica ? upstream : Optional.empty(), true, false, Map.of(), Optional.empty(), List.of());
+    return process == LocalState.ProcessState.RUNNING ? s.withServerVersion(SERVER_VERSION) : s;
   }
 
   @Override

@@ -21,7 +21,7 @@ class ReplicaTimelineTest {
     return new LocalState(LocalState.DataDirectoryState.INITIALIZED, Optional.of("7000000000000000001"),
         LocalState.ProcessState.RUNNING, Optional.of(role), Optional.of(timeline), 5000, Optional.of(5000L),
         Optional.of(5000L), Optional.of(LocalState.ReplicationState.ARCHIVE_RECOVERY), Optional.of("node1"), true,
-        false, Map.of(), Optional.of(started), List.of());
+        false, Map.of(), Optional.of(started), List.of()).withServerVersion(150004);
   }
 
   @Test
@@ -33,6 +33,7 @@ class ReplicaTimelineTest {
     LocalState kept = guard.apply(probe(DatabaseRole.REPLICA, 1, STARTED));
     assertEquals(Optional.of(2L), kept.timeline());
     assertEquals(5000, kept.walPosition(), "nothing else changes");
+    assertEquals(Optional.of(150004), kept.serverVersion(), "nothing else changes");
     assertEquals(Optional.of(3L), guard.apply(probe(DatabaseRole.REPLICA, 3, STARTED)).timeline());
   }
 
