@@ -99,7 +99,7 @@ public final class Agent {
     } catch (RuntimeException e) {
       throw new StartException(e.getMessage(), e);
     }
-    HaConfig ha = config.toHaConfig(PrimusVersion.get());
+    HaConfig ha = config.toHaConfig(PrimusVersion.PATRONI_COMPATIBLE);
     ClusterPath path = ClusterPath.of(config.namespace(), config.scope());
     Timings bootstrapTimings = config.bootstrap().timings();
 
@@ -142,7 +142,8 @@ public final class Agent {
 
     RestApiServer rest;
     try {
-      rest = RestApiServer.start(config.restapi(), new NodeIdentity(config.scope(), config.name(), PrimusVersion.get()),
+      rest = RestApiServer.start(config.restapi(), new NodeIdentity(config.scope(), config.name(),
+          PrimusVersion.PATRONI_COMPATIBLE, Optional.of(PrimusVersion.get())),
           loop, loop.commands(), clock);
     } catch (IOException | GeneralSecurityException e) {
       driver.close();
@@ -224,7 +225,7 @@ public final class Agent {
     Logging.reconfigureLevels(next.log());
     LOG.info("reload: tags, parameters and log levels taken from {}; DCS, REST API and database paths need a"
         + " restart of the agent", configFile.get());
-    return Optional.of(loopConfig(next, next.toHaConfig(PrimusVersion.get())));
+    return Optional.of(loopConfig(next, next.toHaConfig(PrimusVersion.PATRONI_COMPATIBLE)));
   }
 
   // ================================================================= running

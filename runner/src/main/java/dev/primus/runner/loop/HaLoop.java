@@ -628,7 +628,7 @@ public final class HaLoop implements NodeStatusSource {
         .map(r -> new ReplicationRow(replicationUser, r.applicationName(), Optional.empty(), r.state(), r.syncState(), 0))
         .toList();
     status = new NodeStatus(view, local, st, role, leaderUntil, effectiveConfig(view), config.ha().tags(), dcsLastSeen,
-        nextCycleDue, 0, Optional.empty(), false, Optional.empty(), rows,
+        nextCycleDue, local.serverVersion().orElse(0), Optional.empty(), false, Optional.empty(), rows,
         scheduledRestart.map(ScheduledRestart::published), s.memory().watchdogFailed(), false);
   }
 

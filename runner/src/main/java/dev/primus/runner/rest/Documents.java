@@ -89,6 +89,7 @@ final class Documents {
     patroni.put("scope", id.scope());
     patroni.put("name", id.name());
     doc.put("patroni", patroni);
+    id.primusVersion().ifPresent(v -> doc.put("primus_version", v));
     s.scheduledRestart().ifPresent(r -> doc.put("scheduled_restart", scheduledRestart(r)));
     if (s.watchdogFailed()) {
       doc.put("watchdog_failed", true);

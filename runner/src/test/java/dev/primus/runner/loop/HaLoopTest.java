@@ -139,6 +139,8 @@ class HaLoopTest {
     assertTrue(key("members/node1").orElseThrow().value().contains("\"role\":\"primary\""));
     assertTrue(n.loop().current().isLeaderAt(clock.instant()), "/primary answers 200");
     assertEquals(MemberRole.PRIMARY, n.loop().current().role());
+    assertEquals(DatabaseDriverTestDouble.SERVER_VERSION, n.loop().current().serverVersion(),
+        "GET /patroni reports the version the probe read");
     assertEquals(List.of("bootstrap"), databaseActions(n));
   }
 

@@ -7,6 +7,7 @@ import dev.primus.dcs.model.MemberState;
 import dev.primus.dcs.model.Tags;
 import dev.primus.ha.DatabaseRole;
 import dev.primus.ha.LocalState;
+import dev.primus.runner.PrimusVersion;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -20,8 +21,11 @@ import java.util.Optional;
 final class TestNodes {
   static final Instant RECORDED = Instant.parse("2026-11-22T04:15:45Z");
   static final String SYSID = "7710844693306361226";
-  static final NodeIdentity LEADER_ID = new NodeIdentity("demo", "node2", "3.0.2");
-  static final NodeIdentity REPLICA_ID = new NodeIdentity("demo", "node1", "3.0.2");
+  /** As the agent identifies itself: the Patroni release it is compatible with, and its own version beside. */
+  static final NodeIdentity LEADER_ID = new NodeIdentity("demo", "node2", PrimusVersion.PATRONI_COMPATIBLE,
+      Optional.of("0.1.0-test"));
+  static final NodeIdentity REPLICA_ID = new NodeIdentity("demo", "node1", PrimusVersion.PATRONI_COMPATIBLE,
+      Optional.of("0.1.0-test"));
 
   private TestNodes() {}
 

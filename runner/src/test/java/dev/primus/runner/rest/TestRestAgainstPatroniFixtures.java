@@ -29,8 +29,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * status codes as Patroni 3.0.2 gave, the same fields (plus only those Patroni 4 added), the same values.
  */
 class TestRestAgainstPatroniFixtures {
-  /** Fields Patroni 4 reports that 3.0.2 did not. */
-  private static final Set<String> ADDED_SINCE_3_0 = Set.of("replication_state", "pending_restart_reason");
+  /** Fields Patroni 4 reports that 3.0.2 did not, and Primus's own version. */
+  private static final Set<String> ADDED_SINCE_3_0 = Set.of("replication_state", "pending_restart_reason",
+      "primus_version");
 
   private final MutableClock clock = new MutableClock(TestNodes.RECORDED);
   private RestApiServer leaderServer;
@@ -267,6 +268,7 @@ class TestRestAgainstPatroniFixtures {
         assertEquals(t, o, what + " field " + k);
       }
     }
+    assertEquals("0.1.0-test", ours.get("primus_version"), what + ": Primus's own version beside Patroni's");
     if (extra.contains("replication_state")) {
       assertEquals("streaming", ours.get("replication_state"));
     }
