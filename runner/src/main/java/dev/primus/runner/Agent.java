@@ -206,7 +206,7 @@ public final class Agent {
 
   static LoopConfig loopConfig(PatroniConfig config, HaConfig ha) {
     return new LoopConfig(ha, config.postgresql().pgCtlTimeout(), config.postgresql().parameters(),
-        config.postgresql().authentication().replication().username());
+        config.postgresql().authentication().replication().username(), config.scope(), config.postgresql().callbacks());
   }
 
   /** SIGHUP / POST /reload: the file again; the loop takes the parts it can change while running. */

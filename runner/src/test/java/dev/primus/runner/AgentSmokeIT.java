@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -59,8 +60,13 @@ class AgentSmokeIT {
       ownByPostgresUser(nodeDir, root);
       int restPort = freePort();
       int pgPort = freePort();
+      Path calls = dir.resolve("callbacks.txt");
+      Path recorder = dir.resolve("record.sh");
+      Files.writeString(recorder, "#!/bin/sh\necho \"$*\" >> '" + calls + "'\n");
+      Files.setPosixFilePermissions(recorder, PosixFilePermissions.fromString("rwx------"));
       Path config = dir.resolve("node1.yml");
-      Files.writeString(config, config("node1", etcd.hosts(), restPort, pgPort, nodeDir.resolve("data"), sock, root));
+      Files.writeString(config, config("node1", etcd.hosts(), restPort, pgPort, nodeDir.resolve("data"), sock, root)
+          .replace("\npostgresql:\n", "\npostgresql:\n" + callbacks(recorder)));
 
       AgentProcess agent = AgentProcess.start(config, dir.resolve("node1.log"), Map.of());
       try {
@@ -71,6 +77,19 @@ class AgentSmokeIT {
         JsonNode patroni = new ObjectMapper().readTree(get(http, URI.create("http://127.0.0.1:" + restPort + "/patroni")));
         assertEquals("running", patroni.path("state").asText(), patroni.toString());
         assertEquals("primary", patroni.path("role").asText(), patroni.toString());
+        assertTrue(patroni.path("server_version").asInt() >= 150000, "server_version_num of the running server: "
+            + patroni);
+        assertEquals(PrimusVersion.PATRONI_COMPATIBLE, patroni.path("patroni").path("version").asText(), patroni.toString());
+        assertFalse(patroni.path("primus_version").asText().isBlank(), patroni.toString());
+
+        // postgresql.callbacks: the bootstrap's on_start, then a REST restart and a reload.
+        await(agent, "the on_start callback", Duration.ofSeconds(20), () -> lines(calls).size() >= 1);
+        assertEquals(List.of("on_start primary smoke"), lines(calls));
+        assertEquals(200, post(http, URI.create("http://127.0.0.1:" + restPort + "/restart")), agent.tail(20));
+        await(agent, "the on_restart callback", Duration.ofSeconds(20), () -> lines(calls).size() >= 2);
+        assertEquals(202, post(http, URI.create("http://127.0.0.1:" + restPort + "/reload")), agent.tail(20));
+        await(agent, "the on_reload callback", Duration.ofSeconds(20), () -> lines(calls).size() >= 3);
+        await(agent, "GET /primary to answer 200 after the restart", BOOT, () -> status(http, primary) == 200);
 
         String json = ctl(config, "list", "-f", "json");
         JsonNode members = new ObjectMapper().readTree(json);
@@ -84,6 +103,9 @@ class AgentSmokeIT {
         try (KeyValueStore store = etcdStore(etcd)) {
           ClusterPath path = ClusterPath.of("smoke");
           assertEquals("node1", store.read(path.leader()).get(path.leader()).orElseThrow().value());
+          String member = store.read(path.member("node1")).get(path.member("node1")).orElseThrow().value();
+          assertEquals(PrimusVersion.PATRONI_COMPATIBLE, new ObjectMapper().readTree(member).path("version").asText(),
+              "a Patroni version patronictl takes as modern: " + member);
 
           Optional<Integer> exit = agent.terminate(Duration.ofSeconds(90));
           assertTrue(exit.isPresent(), "the agent did not exit within 90 s after SIGTERM:\n" + agent.tail(40));
@@ -93,6 +115,8 @@ class AgentSmokeIT {
           assertFalse(Files.exists(nodeDir.resolve("data").resolve("postmaster.pid")), "PostgreSQL must be stopped");
           String log = Files.readString(agent.log(), StandardCharsets.UTF_8);
           assertTrue(log.contains("no action. I am (node1), the leader with the lock"), "one Patroni-style line per cycle");
+          assertEquals(List.of("on_start primary smoke", "on_restart primary smoke", "on_reload primary smoke",
+              "on_stop primary smoke"), lines(calls), "every callback once, in order, the on_stop at SIGTERM included");
         }
       } finally {
         agent.close();
@@ -151,6 +175,33 @@ class AgentSmokeIT {
         "watchdog:",
         "  mode: off",
         "") + "\n";
+  }
+
+  /** Every callback of Patroni's list runs the same recorder, which appends its arguments to a file. */
+  static String callbacks(Path recorder) {
+    return String.join("\n", "  callbacks:", "    on_start: " + recorder, "    on_stop: " + recorder,
+        "    on_restart: " + recorder, "    on_reload: " + recorder, "    on_role_change: " + recorder, "");
+  }
+
+  static List<String> lines(Path file) {
+    try {
+      return Files.exists(file) ? Files.readAllLines(file) : List.of();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  static int post(HttpClient http, URI uri) {
+    try {
+      return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(90))
+          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
   }
 
   /** {@code primus ctl -c config args...} in this JVM; its output. */

@@ -91,7 +91,9 @@ record PostgresConfig(
    */
   static final Set<String> RUNNER_KEYS = Set.of(
       "callbacks", "pre_promote", "before_stop", "proxy_address", "use_unix_socket", "use_unix_socket_repl",
-      "remove_data_directory_on_diverged_timelines", "krbsrvname");
+      "remove_data_directory_on_diverged_timelines", "krbsrvname",
+      // Primus extension
+      "callback_timeout");
 
   /** Patroni keys that change where files live; refused rather than silently ignored. */
   static final Set<String> UNSUPPORTED_KEYS = Set.of("config_dir", "custom_conf", "bin_name", "replica_method");

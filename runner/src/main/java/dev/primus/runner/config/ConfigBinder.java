@@ -395,8 +395,9 @@ final class ConfigBinder {
 
     Section cb = s.section("callbacks");
     cb.checkKeys(Schema.CALLBACKS);
-    Callbacks callbacks = new Callbacks(cb.nonBlankString("on_start"), cb.nonBlankString("on_stop"),
-        cb.nonBlankString("on_restart"), cb.nonBlankString("on_reload"), cb.nonBlankString("on_role_change"));
+    Callbacks callbacks = new Callbacks(command(cb, "on_start"), command(cb, "on_stop"), command(cb, "on_restart"),
+        command(cb, "on_reload"), command(cb, "on_role_change"), command(s, "pre_promote"),
+        s.seconds("callback_timeout", 1, MAX_INT).orElse(Callbacks.DEFAULT_TIMEOUT));
 
     boolean useUnixSocket = s.bool("use_unix_socket").orElse(false);
     boolean useUnixSocketRepl = s.bool("use_unix_socket_repl").orElse(false);
@@ -414,6 +415,19 @@ final class ConfigBinder {
         configDir.orElse(dataDir.get()), pgpass, database, new Authentication(superuser, replication, rewind),
         parameters, pgHba, pgIdent, methods, replicaMethods, basebackup, callbacks, useUnixSocket, useUnixSocketRepl,
         rmOnRewindFailure, rmOnDiverged, pgCtlTimeout, usePgRewind, useSlots, osUser);
+  }
+
+  /** A script's command line, checked now so a bad quote is reported with its key rather than when it should run. */
+  private Optional<String> command(Section s, String key) {
+    Optional<String> command = s.nonBlankString(key);
+    command.ifPresent(c -> {
+      try {
+        CommandWords.split(c);
+      } catch (IllegalArgumentException e) {
+        problems.error(Kind.INVALID_VALUE, s.pathOf(key), e.getMessage() + " in '" + c + "'");
+      }
+    });
+    return command;
   }
 
   /** Patroni's default: {@code pgpass} in the home directory of the user running the agent. */

@@ -28,7 +28,8 @@ import java.util.Optional;
  * @param createReplicaMethods                    how a replica is built, in order (default [basebackup])
  * @param replicaMethods                          the section of each custom replica method, by name
  * @param basebackup                              extra pg_basebackup options
- * @param callbacks                               scripts run on events
+ * @param callbacks                               scripts run on events ({@code callbacks}, {@code pre_promote},
+ *                                                {@code callback_timeout})
  * @param useUnixSocket                           connect locally over the Unix socket
  * @param useUnixSocketRepl                       replicate over the Unix socket
  * @param removeDataDirectoryOnRewindFailure      rebuild the replica when pg_rewind fails
@@ -152,16 +153,35 @@ public record PostgresqlConfig(
     }
   }
 
-  /** {@code postgresql.callbacks}: a command per event, run with the action, role and scope. */
+  /**
+   * The scripts the agent runs around database events, as Patroni runs them: {@code postgresql.callbacks}
+   * (each as {@code <command> <event> <role> <scope>}, in the background, never holding up the HA loop) and
+   * {@code postgresql.pre_promote} (before a promotion, which a non-zero exit aborts). Commands are cut into
+   * words like a shell would ({@link CommandWords}) but no shell runs them.
+   *
+   * @param onStart      after the database started ({@code on_start})
+   * @param onStop       after a running database stopped ({@code on_stop})
+   * @param onRestart    after a restart ({@code on_restart})
+   * @param onReload     after a configuration reload ({@code on_reload})
+   * @param onRoleChange after a promotion, or a start in another role than before ({@code on_role_change})
+   * @param prePromote   {@code postgresql.pre_promote}: a fencing script run, and waited for, before each promotion
+   * @param timeout      {@code postgresql.callback_timeout} (Primus extension, default {@link #DEFAULT_TIMEOUT}):
+   *                     a script still running after this long is killed; a pre_promote killed so fails
+   */
   public record Callbacks(
       Optional<String> onStart,
       Optional<String> onStop,
       Optional<String> onRestart,
       Optional<String> onReload,
-      Optional<String> onRoleChange) {
+      Optional<String> onRoleChange,
+      Optional<String> prePromote,
+      Duration timeout) {
 
-    public static final Callbacks NONE =
-        new Callbacks(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    /** Patroni waits for a script without limit; Primus kills it after a minute unless configured otherwise. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    public static final Callbacks NONE = new Callbacks(Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.empty(), Optional.empty(), DEFAULT_TIMEOUT);
 
     public Callbacks {
       Objects.requireNonNull(onStart, "onStart");
@@ -169,6 +189,11 @@ public record PostgresqlConfig(
       Objects.requireNonNull(onRestart, "onRestart");
       Objects.requireNonNull(onReload, "onReload");
       Objects.requireNonNull(onRoleChange, "onRoleChange");
+      Objects.requireNonNull(prePromote, "prePromote");
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+      }
     }
   }
 }

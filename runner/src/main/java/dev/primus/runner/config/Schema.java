@@ -88,9 +88,10 @@ record Schema(Set<String> supported, Map<String, String> unimplemented) {
       "bin_dir", "bin_name", "config_dir", "pgpass", "database", "authentication", "parameters", "pg_hba", "pg_ident",
       "create_replica_methods", "basebackup", "callbacks", "use_unix_socket", "use_unix_socket_repl",
       "remove_data_directory_on_rewind_failure", "remove_data_directory_on_diverged_timelines", "pg_ctl_timeout",
-      "use_pg_rewind", "use_slots", "os_user",
-      // Primus extensions read by the database driver only (they reach it through the untyped tree)
-      "log_dir", "command_timeout"), "recovery_conf", "custom_conf", "pre_promote", "before_stop",
+      "use_pg_rewind", "use_slots", "os_user", "pre_promote",
+      // Primus extensions: callback_timeout for the runner; log_dir and command_timeout read by the database
+      // driver only (they reach it through the untyped tree)
+      "callback_timeout", "log_dir", "command_timeout"), "recovery_conf", "custom_conf", "before_stop",
       "config_base_name");
 
   static final Schema PG_AUTHENTICATION = Schema.of(List.of("superuser", "replication", "rewind"));

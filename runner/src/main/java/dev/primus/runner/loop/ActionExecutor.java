@@ -14,6 +14,7 @@ import dev.primus.ha.Action;
 import dev.primus.ha.ActionOutcome;
 import dev.primus.ha.DatabaseRole;
 import dev.primus.ha.Decision;
+import dev.primus.ha.LocalState;
 import dev.primus.ha.driver.DatabaseDriver;
 import dev.primus.ha.driver.DriverException;
 import dev.primus.ha.driver.Upstream;
@@ -65,6 +66,7 @@ public final class ActionExecutor implements AutoCloseable {
   private final Duration dbTimeout;
   private final Runnable wake;
   private final Supplier<Optional<MemberStatus.ScheduledRestart>> scheduledRestart;
+  private final DatabaseCallbacks callbacks;
   private final ExecutorService longRunner;
 
   /**
@@ -81,6 +83,13 @@ public final class ActionExecutor implements AutoCloseable {
   public ActionExecutor(Supplier<PatroniDcs> dcs, DatabaseDriver driver, Watchdog watchdog, AgentState state,
       Clock clock, Supplier<ClusterView> view, Duration dbTimeout, Runnable wake,
       Supplier<Optional<MemberStatus.ScheduledRestart>> scheduledRestart) {
+    this(dcs, driver, watchdog, state, clock, view, dbTimeout, wake, scheduledRestart, DatabaseCallbacks.none());
+  }
+
+  /** As above, with the operator's scripts run around what happens to the database ({@code postgresql.callbacks}). */
+  ActionExecutor(Supplier<PatroniDcs> dcs, DatabaseDriver driver, Watchdog watchdog, AgentState state,
+      Clock clock, Supplier<ClusterView> view, Duration dbTimeout, Runnable wake,
+      Supplier<Optional<MemberStatus.ScheduledRestart>> scheduledRestart, DatabaseCallbacks callbacks) {
     this.dcs = Objects.requireNonNull(dcs, "dcs");
     this.driver = Objects.requireNonNull(driver, "driver");
     this.watchdog = Objects.requireNonNull(watchdog, "watchdog");
@@ -90,6 +99,7 @@ public final class ActionExecutor implements AutoCloseable {
     this.dbTimeout = Objects.requireNonNull(dbTimeout, "dbTimeout");
     this.wake = Objects.requireNonNull(wake, "wake");
     this.scheduledRestart = Objects.requireNonNull(scheduledRestart, "scheduledRestart");
+    this.callbacks = Objects.requireNonNull(callbacks, "callbacks");
     this.longRunner = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "primus-long-action");
       t.setDaemon(true);
@@ -355,13 +365,17 @@ public final class ActionExecutor implements AutoCloseable {
         return new ActionOutcome.Failed("the database is busy with "
             + state.inProgress().map(p -> describe(p.action())).orElse("a long action"));
       }
-      return database(() -> {
+      ActionOutcome o = database(() -> {
         if (a instanceof Action.ReloadDatabase) {
           driver.reload();
         } else {
           driver.checkpoint();
         }
       });
+      if (a instanceof Action.ReloadDatabase && o.succeeded()) {
+        callbacks.reloaded();
+      }
+      return o;
     }
     return new ActionOutcome.Failed("the runner cannot execute " + a);
   }
@@ -384,8 +398,33 @@ public final class ActionExecutor implements AutoCloseable {
 
   // ================================================================= long actions
 
-  /** One long action, mapped onto the driver. Runs on the background thread. Package-private for tests. */
+  /**
+   * One long action, mapped onto the driver, and the callbacks it calls for. Runs on the background thread.
+   * Package-private for tests.
+   */
   ActionOutcome runLong(Action a) {
+    Optional<LocalState> before = before();
+    ActionOutcome o = perform(a, before);
+    if (!(a instanceof Action.Demote)) {
+      callbacks.afterLong(a, o, before);
+    }
+    return o;
+  }
+
+  /** The server just before a long action, for the callbacks (only probed when some script is configured). */
+  private Optional<LocalState> before() {
+    if (!callbacks.active()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(driver.probe());
+    } catch (RuntimeException e) {
+      LOG.warn("could not probe the database before the action (callbacks may miss it): {}", e.toString());
+      return Optional.empty();
+    }
+  }
+
+  private ActionOutcome perform(Action a, Optional<LocalState> before) {
     try {
       if (a instanceof Action.Bootstrap) {
         return database(driver::bootstrap);
@@ -405,10 +444,10 @@ public final class ActionExecutor implements AutoCloseable {
         return database(() -> driver.restart(dbTimeout));
       }
       if (a instanceof Action.Promote) {
-        return database(() -> driver.promote(dbTimeout));
+        return promote(before);
       }
       if (a instanceof Action.Demote d) {
-        return demote(d);
+        return demote(d, before);
       }
       if (a instanceof Action.Follow f) {
         Optional<Upstream> up = upstream(f.upstream());
@@ -429,9 +468,33 @@ public final class ActionExecutor implements AutoCloseable {
     }
   }
 
-  /** A restart of the given deadline (REST {@code POST /restart} with a timeout). */
+  /** A restart of the given deadline (REST {@code POST /restart} with a timeout), and its callback. */
   ActionOutcome restart(Duration timeout) {
-    return database(() -> driver.restart(timeout));
+    Optional<LocalState> before = before();
+    ActionOutcome o = database(() -> driver.restart(timeout));
+    callbacks.afterLong(new Action.RestartDatabase(), o, before);
+    return o;
+  }
+
+  /**
+   * The {@code pre_promote} script first, if configured (its failure fails the promotion); then, if it took
+   * its time, a look whether this member still holds the lock, since a promotion without it would make a
+   * second primary; then the promotion.
+   */
+  private ActionOutcome promote(Optional<LocalState> before) {
+    if (callbacks.prePromoteRunsFor(before)) {
+      Optional<String> refused = callbacks.prePromote();
+      if (refused.isPresent()) {
+        return new ActionOutcome.Failed(refused.get() + "; not promoting");
+      }
+      String me = dcs.get().memberName();
+      ClusterView v = view.get();
+      if (!v.isLockedBy(me)) {
+        return new ActionOutcome.Failed("the leader lock is " + v.leader().map(l -> "held by " + l.holder())
+            .orElse("free") + " after the pre_promote script ran; not promoting");
+      }
+    }
+    return database(() -> driver.promote(dbTimeout));
   }
 
   /**
@@ -441,7 +504,7 @@ public final class ActionExecutor implements AutoCloseable {
    * then a start as a replica of the new upstream if one is known. The release is recorded as its own
    * action; a failed stop releases nothing.
    */
-  private ActionOutcome demote(Action.Demote d) {
+  private ActionOutcome demote(Action.Demote d, Optional<LocalState> before) {
     if (d.mode().checkpointFirst()) {
       ActionOutcome cp = database(driver::checkpoint);
       if (!cp.succeeded()) {
@@ -453,6 +516,7 @@ public final class ActionExecutor implements AutoCloseable {
     if (!stopped.succeeded()) {
       return stopped;
     }
+    callbacks.demoteStopped(d.mode(), before);
     if (d.mode().releasesLock()) {
       PatroniDcs dcsNow = dcs.get();
       ClusterView v = view.get();
@@ -479,7 +543,9 @@ public final class ActionExecutor implements AutoCloseable {
     }
     if (d.newUpstream().isPresent()) {
       Optional<Upstream> up = upstream(d.newUpstream().get());
-      return database(() -> driver.start(DatabaseRole.REPLICA, up, dbTimeout));
+      ActionOutcome started = database(() -> driver.start(DatabaseRole.REPLICA, up, dbTimeout));
+      callbacks.afterLong(new Action.StartDatabase(DatabaseRole.REPLICA, d.newUpstream()), started, Optional.empty());
+      return started;
     }
     return ok();
   }

@@ -75,6 +75,11 @@ import org.slf4j.LoggerFactory;
  * {@link HaEngine#effectiveTimings}: when it changes, the member's {@link PatroniDcs} is replaced by one
  * with the new TTL, which moves the member and leader keys to a new lease on the next write.
  *
+ * <p>The operator's scripts ({@code postgresql.callbacks}, {@code pre_promote}) follow what the executor did
+ * to the database ({@link DatabaseCallbacks}); the loop adds the {@code on_start} of a server it finds already
+ * running, the {@code on_reload} of its own reloads and the {@code on_stop} at shutdown. They run on their own
+ * threads ({@link CallbackRunner}), never on this one.
+ *
  * <p>Threads: the loop thread ({@link #start()}), the DCS watch thread, and the executor's long-action
  * thread. {@link #runCycle()} can also be called directly (tests, embedders that own their thread).
  */
@@ -84,6 +89,8 @@ public final class HaLoop implements NodeStatusSource {
   static final int IMMEDIATE_CYCLES_MAX = 8;
   /** The pause after {@link #IMMEDIATE_CYCLES_MAX} immediate cycles, or after a cycle that threw. */
   static final Duration BACKOFF = Duration.ofMillis(500);
+  /** How long the shutdown waits for callback scripts still running (the on_stop it just fired). */
+  static final Duration SCRIPTS_AT_SHUTDOWN = Duration.ofSeconds(5);
   /** How often the leader re-asserts its replication slots even when nothing changed. */
   static final Duration SLOT_REFRESH = Duration.ofSeconds(60);
 
@@ -98,6 +105,8 @@ public final class HaLoop implements NodeStatusSource {
   private final ConcurrentLinkedQueue<LoopRequest> requests = new ConcurrentLinkedQueue<>();
   private final Object wakeLock = new Object();
   private final LoopCommands commands;
+  private final CallbackRunner scripts;
+  private final DatabaseCallbacks callbacks;
 
   private volatile LoopConfig config;
   private volatile ClusterView lastView;
@@ -145,8 +154,10 @@ public final class HaLoop implements NodeStatusSource {
     this.appliedDynamicParameters = Map.copyOf(appliedDynamicParameters);
     this.reloader = Objects.requireNonNull(reloader, "reloader");
     this.lastView = ClusterView.empty(ConnectionState.SUSPENDED);
+    this.scripts = new CallbackRunner();
+    this.callbacks = new DatabaseCallbacks(() -> this.config.callbacks(), () -> this.config.scope(), scripts);
     this.executor = new ActionExecutor(this.dcs::get, driver, watchdog, state, clock, () -> lastView,
-        config.dbTimeout(), this::wake, () -> scheduledRestart.map(ScheduledRestart::published));
+        config.dbTimeout(), this::wake, () -> scheduledRestart.map(ScheduledRestart::published), callbacks);
     this.commands = new LoopCommands(this, peers);
     this.status = initialStatus();
   }
@@ -332,7 +343,10 @@ public final class HaLoop implements NodeStatusSource {
     }
     ClusterView view = observeDcs();
     maybeResizeLease(view);
+    // Sampled before the probe: only this thread starts long actions, so none can begin or end unseen in between.
+    boolean busyBefore = executor.busy();
     LocalState local = replicaTimeline.apply(driver.probe());
+    callbacks.observed(local, busyBefore);
     Decision decision = decideAndLog(view, local, answers);
     ActionExecutor.Result result = executor.execute(decision);
     result.askPeers().ifPresent(p -> pendingPeers = p);
@@ -502,6 +516,7 @@ public final class HaLoop implements NodeStatusSource {
       driver.applyParameters(merged);
       appliedDynamicParameters = dynamicParameters(lastView);
       LOG.info("PostgreSQL configuration reloaded");
+      callbacks.reloaded();
     } catch (DriverException e) {
       LOG.warn("could not reload the PostgreSQL configuration: {}", e.getMessage());
     }
@@ -526,6 +541,7 @@ public final class HaLoop implements NodeStatusSource {
       appliedDynamicParameters = dynamic;
       failedParameters = null;
       LOG.info("applied the changed postgresql.parameters of the DCS config");
+      callbacks.reloaded();
     } catch (DriverException e) {
       failedParameters = dynamic;
       LOG.warn("could not apply the postgresql.parameters of the DCS config: {}", e.getMessage());
@@ -718,6 +734,8 @@ public final class HaLoop implements NodeStatusSource {
     } finally {
       watchdog.close();
       executor.close();
+      // An on_stop just handed over should get to run before the process exits.
+      scripts.close(SCRIPTS_AT_SHUTDOWN);
     }
   }
 
@@ -736,10 +754,12 @@ public final class HaLoop implements NodeStatusSource {
       t.setDaemon(true);
       return t;
     });
+    LocalState before = driver.probe();
     try {
       Future<Optional<Long>> stop = one.submit(() -> driver.stop(StopMode.FAST, config.dbTimeout()));
       Optional<Long> checkpoint = stop.get(bound.toMillis(), TimeUnit.MILLISECONDS);
       LOG.info("PostgreSQL stopped{}", checkpoint.map(l -> " (shutdown checkpoint at " + l + ")").orElse(""));
+      callbacks.stoppedAtShutdown(before);
       writeShutdownCheckpoint(checkpoint);
       return true;
     } catch (ExecutionException e) {

@@ -77,6 +77,7 @@ class TestConfigDefaults {
         Optional.empty(),
         Optional.empty()), c.postgresql());
 
+    assertEquals(Duration.ofSeconds(60), c.postgresql().callbacks().timeout(), "callback_timeout");
     assertEquals(new Tags(false, false, false, Optional.empty(), false, false, 1, Map.of()), c.tags());
     assertEquals(new WatchdogConfig(WatchdogConfig.Mode.AUTOMATIC, Path.of("/dev/watchdog"), Duration.ofSeconds(5)),
         c.watchdog());

@@ -217,6 +217,30 @@ class TestConfigErrors {
   }
 
   @Test
+  void aScriptCommandWithAnUnclosedQuoteNamesItsKey() {
+    List<ConfigError> errors = errors(MINIMAL.replace("  data_dir: /var/lib/postgresql/data",
+        "  data_dir: /var/lib/postgresql/data\n  pre_promote: \"/opt/fence.sh 'x\"\n"
+        + "  callbacks:\n    on_role_change: \"/opt/cb.sh \\\"a\"\n  callback_timeout: 0"));
+    ConfigError e = only(errors, "postgresql.callbacks.on_role_change");
+    assertEquals(Kind.INVALID_VALUE, e.kind());
+    assertEquals("the \" opened at character 12 is never closed in '/opt/cb.sh \"a'", e.message());
+    assertEquals("the ' opened at character 15 is never closed in '/opt/fence.sh 'x'",
+        only(errors, "postgresql.pre_promote").message());
+    only(errors, "postgresql.callback_timeout");
+  }
+
+  @Test
+  void callbacksAndPrePromoteAreRead() {
+    PostgresqlConfig.Callbacks c = loaded(MINIMAL.replace("  data_dir: /var/lib/postgresql/data",
+        "  data_dir: /var/lib/postgresql/data\n  pre_promote: /opt/fence.sh --strict\n  callback_timeout: 15\n"
+        + "  callbacks:\n    on_start: /opt/cb.sh\n    on_stop: /opt/cb.sh\n    on_restart: /opt/cb.sh\n"
+        + "    on_reload: /opt/reload.sh\n    on_role_change: /opt/vip.sh")).postgresql().callbacks();
+    assertEquals(new PostgresqlConfig.Callbacks(java.util.Optional.of("/opt/cb.sh"), java.util.Optional.of("/opt/cb.sh"),
+        java.util.Optional.of("/opt/cb.sh"), java.util.Optional.of("/opt/reload.sh"), java.util.Optional.of("/opt/vip.sh"),
+        java.util.Optional.of("/opt/fence.sh --strict"), java.time.Duration.ofSeconds(15)), c);
+  }
+
+  @Test
   void aDcsWithoutBuiltInProviderIsAWarning() {
     ConfigLoadResult r = PatroniConfigLoader.load(MINIMAL.replace("etcd3:", "kubernetes:").replace("hosts: 10.0.0.10:2379",
         "labels: {app: pg}"), ConfigTestSupport.NO_ENV);

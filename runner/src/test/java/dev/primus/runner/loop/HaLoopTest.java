@@ -22,6 +22,10 @@ import dev.primus.runner.rest.RestartRequest;
 import dev.primus.runner.rest.RestartResult;
 import dev.primus.runner.rest.SwitchoverRequest;
 import dev.primus.runner.rest.SwitchoverResult;
+import dev.primus.runner.config.PostgresqlConfig.Callbacks;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +39,7 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The loop driven cycle by cycle ({@link HaLoop#runCycle()}) over an in-memory DCS and database test
@@ -63,13 +68,18 @@ class HaLoopTest {
   }
 
   Node node(String name, DatabaseDriverTestDouble db) {
+    return node(name, db, Callbacks.NONE);
+  }
+
+  Node node(String name, DatabaseDriverTestDouble db, Callbacks callbacks) {
     InMemoryDcs.Client store = server.client(name);
     PatroniDcs dcs = new PatroniDcs(store, path, name, Duration.ofSeconds(30));
     HaConfig ha = new HaConfig(name, "postgres://10.0.0." + (nodes.size() + 1) + ":5432/postgres",
         "http://" + name + ":8008/patroni", Tags.NONE, "test", true, BOOTSTRAP_DCS, false, false);
     PeerClient peers = (view, members) -> answers(members);
     HaLoop loop = new HaLoop(dcs, db, Watchdog.none(), peers, clock,
-        new LoopConfig(ha, Duration.ofSeconds(60), Map.of()), Map.of(), Optional::empty);
+        new LoopConfig(ha, Duration.ofSeconds(60), Map.of(), "replicator", "demo", callbacks), Map.of(),
+        Optional::empty);
     Node n = new Node(name, loop, store, db);
     nodes.put(name, n);
     return n;
@@ -142,6 +152,24 @@ class HaLoopTest {
     assertEquals(DatabaseDriverTestDouble.SERVER_VERSION, n.loop().current().serverVersion(),
         "GET /patroni reports the version the probe read");
     assertEquals(List.of("bootstrap"), databaseActions(n));
+  }
+
+  @Test
+  void theLoopRunsOnStartAfterTheBootstrapAndOnStopAtShutdown(@TempDir Path dir) throws Exception {
+    Path calls = dir.resolve("calls.txt");
+    Path script = dir.resolve("record.sh");
+    Files.writeString(script, "#!/bin/sh\necho \"$*\" >> '" + calls + "'\n");
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+    Optional<String> cmd = Optional.of(script.toString());
+    Node n = node("node1", new DatabaseDriverTestDouble(),
+        new Callbacks(cmd, cmd, cmd, cmd, cmd, Optional.empty(), Duration.ofSeconds(30)));
+    settle(n);
+    await("on_start", () -> Files.exists(calls));
+    assertEquals(List.of("on_start primary demo"), Files.readAllLines(calls));
+
+    n.loop().shutdown(Duration.ofSeconds(5));
+    assertEquals(List.of("on_start primary demo", "on_stop primary demo"), Files.readAllLines(calls),
+        "the shutdown waited for its on_stop");
   }
 
   @Test
