@@ -35,8 +35,7 @@ import java.util.Optional;
  * @param serverVersion       the running server's version as PostgreSQL's {@code server_version_num}
  *                            ({@code 150004} for 15.4): the REST API reports it ({@code server_version}) and a
  *                            restart conditioned on a version compares with it. Empty while the server does
- *                            not answer queries, or when the driver cannot tell; a driver of a PostgreSQL
- *                            derivative reports the PostgreSQL version its server claims to be compatible with
+ *                            not answer queries, or when the driver cannot tell
  */
 public record LocalState(
     DataDirectoryState dataDirectory,
