@@ -115,12 +115,20 @@ public sealed interface Action {
     @Override public boolean writesDcs() { return true; }
   }
 
-  /** Write {@code sync} by CAS ({@code expectedVersion} empty creates it). */
+  /**
+   * Write {@code sync} by CAS ({@code expectedVersion} empty creates it). A conflict means somebody else
+   * changed the key; the engine decides again on a fresh view rather than write over it.
+   */
   record WriteSyncState(SyncState state, Optional<Long> expectedVersion) implements Action {
     public WriteSyncState {
       Objects.requireNonNull(state, "state");
       Objects.requireNonNull(expectedVersion, "expectedVersion");
     }
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** Delete {@code sync} by CAS on {@code version}: synchronous mode was turned off. */
+  record DeleteSyncState(long version) implements Action {
     @Override public boolean writesDcs() { return true; }
   }
 
@@ -231,6 +239,29 @@ public sealed interface Action {
     }
     @Override public boolean isLong() { return true; }
   }
+
+  /**
+   * Set {@code synchronous_standby_names} so that every commit waits for {@code count} of
+   * {@code members} (all of them, as the engine uses it), overriding the user's value, and reload: the
+   * driver's {@link dev.primus.ha.driver.DatabaseDriver#setSynchronousStandbys}. {@code members} empty:
+   * commits wait for no standby; {@code ["*"]}: for any one standby. Short: a file write and a reload.
+   * The engine orders it against {@link WriteSyncState} so that {@code sync} never names a standby
+   * commits do not wait for.
+   */
+  record SetSynchronousStandbys(List<String> members, int count) implements Action {
+    public SetSynchronousStandbys {
+      members = List.copyOf(members);
+      if (count < 0 || count > Math.max(1, members.size()) || members.isEmpty() != (count == 0)) {
+        throw new IllegalArgumentException("synchronous standbys: count " + count + " does not fit " + members);
+      }
+    }
+  }
+
+  /**
+   * Stop overriding {@code synchronous_standby_names}: the user's configured value (or none) applies
+   * again, after a reload. Synchronous mode was turned off.
+   */
+  record ClearSynchronousStandbys() implements Action {}
 
   /** Reload the database configuration (SIGHUP). */
   record ReloadDatabase() implements Action {}

@@ -166,7 +166,8 @@ final class CandidateRanking {
    * goes on without it.
    */
   private static boolean candidateCanTakeOver(Cycle c, String candidate, PeerStatus p) {
-    if (p == null || !mayLead(p) || p.walPosition() <= 0 || aheadOfTheCluster(c, p)) {
+    if (p == null || !mayLead(p) || p.walPosition() <= 0 || aheadOfTheCluster(c, p) || !c.syncAllows(candidate)) {
+      // A candidate synchronous mode does not allow refuses to race, so waiting for it would last forever.
       return false;
     }
     if (c.cluster.status().optime() - shared(c, p) > c.dcs().maximumLagOnFailover()) {

@@ -105,15 +105,18 @@ final class Cycle {
     return Math.max(fromHistory, fromLeader);
   }
 
+  /** The configured {@code synchronous_mode}; an unreadable setting counts as the stricter {@code on}. */
+  SynchronousMode syncMode() {
+    try {
+      return dcs().synchronousMode();
+    } catch (IllegalArgumentException unreadable) {
+      return SynchronousMode.ON;
+    }
+  }
+
   /** Synchronous replication restricts who may be promoted only while {@code sync} names a leader. */
   boolean syncRestrictsPromotion() {
-    SynchronousMode mode;
-    try {
-      mode = dcs().synchronousMode();
-    } catch (IllegalArgumentException unreadable) {
-      mode = SynchronousMode.ON; // an unreadable setting is treated as the stricter one
-    }
-    return mode != SynchronousMode.OFF && cluster.sync().map(s -> s.value().leader().isPresent()).orElse(false);
+    return syncMode() != SynchronousMode.OFF && cluster.sync().map(s -> s.value().leader().isPresent()).orElse(false);
   }
 
   /** Whether {@code name} may be promoted as far as {@code sync} is concerned. */

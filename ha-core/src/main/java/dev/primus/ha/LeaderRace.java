@@ -36,6 +36,11 @@ final class LeaderRace {
       if (!candidate || !c.canFailover() || c.lagTooHigh()) {
         return Plan.because(Reason.PAUSED);
       }
+      if (!c.syncAllows(c.me)) {
+        // Not even an operator's failover promotes a standby that may lack acknowledged commits; turning
+        // synchronous_mode off is how an operator accepts that loss.
+        return Plan.because(Reason.NOT_SYNC_STANDBY);
+      }
       return promote(c);
     }
     if (c.memory.lostLastRace()) {
@@ -55,8 +60,9 @@ final class LeaderRace {
   private static Plan promote(Cycle c) {
     Plan plan = Plan.because(Reason.PROMOTING)
         .then(new Action.AcquireLeaderLock())
-        .then(Watchdog.afterLockUpdate(c))
-        .then(new Action.Promote())
+        .then(Watchdog.afterLockUpdate(c));
+    SyncReplication.beforePromote(c).forEach(plan::then);
+    plan.then(new Action.Promote())
         .about(c.me)
         .recheckAfter(Duration.ZERO);
     c.failover().ifPresent(f -> plan.thenLast(new Action.ClearFailover(f.version())));

@@ -9,9 +9,11 @@ import java.util.Optional;
  * holder, and {@code enforce_primary_role}).
  *
  * <p>Every cycle: renew the lock, then pet (or arm) the watchdog, so a failed renewal stops the rest. A
- * replica holder is promoted in the same decision. A primary holder handles a pending switchover, and
- * keeps {@code status} (optime), {@code history} (after its promotion), {@code initialize} and
- * {@code config} up to date.
+ * replica holder is promoted in the same decision (in synchronous mode only if {@code sync} allows it,
+ * after writing {@code sync}, see {@link SyncReplication#beforePromote}). A primary holder handles a
+ * pending switchover, keeps {@code status} (optime), {@code history} (after its promotion),
+ * {@code initialize} and {@code config} up to date, and manages synchronous replication
+ * ({@link SyncReplication#onPrimary}).
  */
 final class Leading {
   private Leading() {}
@@ -29,12 +31,19 @@ final class Leading {
       // Holding the lock does not make a lagging replica eligible: promotion stays within the lag limit.
       return release(Reason.LAGGING);
     }
+    if (!c.syncAllows(c.me)) {
+      // Nor does it make a standby synchronous: it may lack acknowledged commits.
+      return release(Reason.NOT_SYNC_STANDBY);
+    }
     if (c.paused()) {
       // In pause only a manual failover to me promotes; otherwise the lock goes back (Patroni).
       boolean candidate = c.failover().flatMap(f -> f.value().candidate()).map(c.me::equals).orElse(false);
-      return candidate
-          ? Plan.because(Reason.PROMOTING).then(new Action.RenewLeaderLock()).then(new Action.Promote()).about(c.me)
-          : release(Reason.PAUSED_RELEASED_LOCK);
+      if (!candidate) {
+        return release(Reason.PAUSED_RELEASED_LOCK);
+      }
+      Plan plan = Plan.because(Reason.PROMOTING).then(new Action.RenewLeaderLock());
+      SyncReplication.beforePromote(c).forEach(plan::then);
+      return plan.then(new Action.Promote()).about(c.me);
     }
     if (c.memory.promoteFailed()) {
       return release(Reason.PROMOTE_FAILED);
@@ -42,10 +51,11 @@ final class Leading {
     if (c.memory.watchdogFailed()) {
       return release(Reason.WATCHDOG_FAILED);
     }
-    return Plan.because(Reason.PROMOTING)
+    Plan plan = Plan.because(Reason.PROMOTING)
         .then(new Action.RenewLeaderLock())
-        .then(Watchdog.afterLockUpdate(c))
-        .then(new Action.Promote())
+        .then(Watchdog.afterLockUpdate(c));
+    SyncReplication.beforePromote(c).forEach(plan::then);
+    return plan.then(new Action.Promote())
         .about(c.me)
         .recheckAfter(Duration.ZERO);
   }
@@ -75,19 +85,28 @@ final class Leading {
           .recheckAfter(c.soon());
     }
 
-    Plan plan = Plan.because(c.paused() ? Reason.PAUSED_LEADER : Reason.LOCK_RENEWED)
+    SyncReplication.Step sync = SyncReplication.onPrimary(c);
+    Reason routine = c.paused() ? Reason.PAUSED_LEADER : sync.noSyncStandby() ? Reason.SYNC_STANDBY_MISSING : Reason.LOCK_RENEWED;
+    Duration recheck = LockSafety.leaderRecheck(c);
+    if (sync.recheck().isPresent() && sync.recheck().get().compareTo(recheck) < 0) {
+      recheck = sync.recheck().get();
+    }
+    Plan plan = Plan.because(routine)
         .then(new Action.RenewLeaderLock())
         .then(Watchdog.afterLockUpdate(c))
         .then(statusIfChanged(c))
         .then(HistoryUpdate.afterPromotion(c))
         .about(c.me)
-        .recheckAfter(LockSafety.leaderRecheck(c));
+        .recheckAfter(recheck);
+    // After the member key: the sync key may meet a CAS conflict, which must hold nothing else back; its
+    // order against synchronous_standby_names is what keeps acknowledged commits safe.
+    sync.actions().forEach(plan::thenLast);
     initializeIfMissing(c).ifPresent(plan::thenLast);
     configIfMissing(c).ifPresent(plan::thenLast);
 
     if (verdict instanceof ManualFailover.Verdict.Wait wait) {
-      Duration recheck = wait.untilDue().compareTo(c.loopWait()) < 0 ? wait.untilDue() : c.loopWait();
-      return plan.as(Reason.SWITCHOVER_SCHEDULED).recheckAfter(recheck);
+      Duration due = wait.untilDue().compareTo(recheck) < 0 ? wait.untilDue() : recheck;
+      return plan.as(Reason.SWITCHOVER_SCHEDULED).recheckAfter(due);
     }
     if (verdict instanceof ManualFailover.Verdict.Clear clear) {
       return plan.thenLast(new Action.ClearFailover(clear.version())).as(clear.reason()).recheckAfter(Duration.ZERO);

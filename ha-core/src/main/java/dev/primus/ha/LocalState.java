@@ -26,7 +26,8 @@ import java.util.Optional;
  * @param pendingRestart      parameters wait for a restart
  * @param pendingRestartReason per parameter, old and new value
  * @param postmasterStartTime when the server started, if running
- * @param replicas            rows of pg_stat_replication (primary)
+ * @param replicas            rows of pg_stat_replication, one per connected standby (primary; empty
+ *                            on a replica and when the server does not run)
  * @param timelineHistory     the server's own timeline history, oldest first: the contents of
  *                            {@code pg_wal/<timeline>.history} (each entry: that timeline ended at that LSN).
  *                            Empty on timeline 1, and when unknown (then the engine falls back to the DCS
@@ -36,6 +37,9 @@ import java.util.Optional;
  *                            ({@code 150004} for 15.4): the REST API reports it ({@code server_version}) and a
  *                            restart conditioned on a version compares with it. Empty while the server does
  *                            not answer queries, or when the driver cannot tell
+ * @param synchronousStandbys {@code synchronous_standby_names} as the running server applies it; empty when
+ *                            the server does not run or the driver cannot tell. In synchronous mode the
+ *                            engine manages a primary only while this is known.
  */
 public record LocalState(
     DataDirectoryState dataDirectory,
@@ -54,9 +58,10 @@ public record LocalState(
     Optional<Instant> postmasterStartTime,
     List<ReplicaConnection> replicas,
     List<TimelineSwitch> timelineHistory,
-    Optional<Integer> serverVersion) {
+    Optional<Integer> serverVersion,
+    Optional<SynchronousStandbys> synchronousStandbys) {
 
-  /** Without a server version (the server does not answer, or the driver cannot tell). */
+  /** Without a server version and without the synchronous standbys (the server does not answer, or the driver cannot tell). */
   public LocalState(DataDirectoryState dataDirectory, Optional<String> systemIdentifier, ProcessState process,
       Optional<DatabaseRole> role, Optional<Long> timeline, long walPosition, Optional<Long> receiveLsn,
       Optional<Long> replayLsn, Optional<ReplicationState> replication, Optional<String> upstream,
@@ -64,10 +69,10 @@ public record LocalState(
       Optional<Instant> postmasterStartTime, List<ReplicaConnection> replicas, List<TimelineSwitch> timelineHistory) {
     this(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn, replication,
         upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas, timelineHistory,
-        Optional.empty());
+        Optional.empty(), Optional.empty());
   }
 
-  /** Without a timeline history (unknown, or timeline 1) and without a server version. */
+  /** Without a timeline history (unknown, or timeline 1), a server version or the synchronous standbys. */
   public LocalState(DataDirectoryState dataDirectory, Optional<String> systemIdentifier, ProcessState process,
       Optional<DatabaseRole> role, Optional<Long> timeline, long walPosition, Optional<Long> receiveLsn,
       Optional<Long> replayLsn, Optional<ReplicationState> replication, Optional<String> upstream,
@@ -92,6 +97,7 @@ public record LocalState(
     replicas = List.copyOf(replicas);
     timelineHistory = List.copyOf(timelineHistory);
     Objects.requireNonNull(serverVersion, "serverVersion");
+    Objects.requireNonNull(synchronousStandbys, "synchronousStandbys");
     if (walPosition < 0) {
       throw new IllegalArgumentException("walPosition must not be negative, got " + walPosition);
     }
@@ -111,14 +117,21 @@ public record LocalState(
   public LocalState withTimelineHistory(List<TimelineSwitch> history) {
     return new LocalState(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn,
         replication, upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas,
-        history, serverVersion);
+        history, serverVersion, synchronousStandbys);
   }
 
   /** This state with {@code version} ({@code server_version_num}) as the running server's version. */
   public LocalState withServerVersion(int version) {
     return new LocalState(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn,
         replication, upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas,
-        timelineHistory, Optional.of(version));
+        timelineHistory, Optional.of(version), synchronousStandbys);
+  }
+
+  /** This state with {@code ssn} as the server's {@code synchronous_standby_names}. */
+  public LocalState withSynchronousStandbys(SynchronousStandbys ssn) {
+    return new LocalState(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn,
+        replication, upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas,
+        timelineHistory, serverVersion, Optional.of(ssn));
   }
 
   public boolean isRunning() {
@@ -156,12 +169,83 @@ public record LocalState(
     ARCHIVE_RECOVERY
   }
 
-  /** One row of {@code pg_stat_replication}. */
+  /**
+   * One row of {@code pg_stat_replication} on a primary: a standby streaming from it. The engine picks
+   * synchronous standbys from these rows and confirms them by their {@code syncState} and
+   * {@code flushLsn}, so a driver must report them as the server does.
+   *
+   * @param applicationName the standby's {@code application_name}: the member name (Primus and Patroni
+   *                        put it into {@code primary_conninfo}); {@code ""} when unknown
+   * @param state           the walsender state as PostgreSQL spells it: {@code startup},
+   *                        {@code catchup}, {@code streaming}, {@code backup}, {@code stopping}
+   * @param syncState       {@code async}, {@code potential}, {@code sync} or {@code quorum}: whether the
+   *                        primary's commits wait for this standby now
+   * @param flushLsn        the last WAL position the standby reported flushed to disk (0 if unknown)
+   * @param replayLsn       the last WAL position the standby reported replayed (0 if unknown)
+   */
   public record ReplicaConnection(String applicationName, String state, String syncState, long flushLsn, long replayLsn) {
     public ReplicaConnection {
       Objects.requireNonNull(applicationName, "applicationName");
       Objects.requireNonNull(state, "state");
       Objects.requireNonNull(syncState, "syncState");
+    }
+
+    /** The walsender streams (PostgreSQL only chooses synchronous standbys among streaming ones). */
+    public boolean streaming() {
+      return state.equalsIgnoreCase("streaming");
+    }
+
+    /** The primary's commits wait for this standby now. */
+    public boolean synchronous() {
+      return syncState.equalsIgnoreCase("sync");
+    }
+  }
+
+  /**
+   * {@code synchronous_standby_names} as the server applies it, with what the engine needs to know
+   * which acknowledged commits a standby must already hold.
+   *
+   * @param members standby names (application names, unquoted) in priority order; {@link #ANY} alone is
+   *                PostgreSQL's {@code *}, any standby; empty when commits wait for no standby
+   * @param count   how many of {@code members} each commit waits for; 0 when {@code members} is empty
+   * @param quorum  the {@code ANY n (...)} form (quorum commit); false for {@code FIRST n (...)} and the
+   *                plain list. Primus never sets it; it is reported so that the engine can replace it
+   * @param managed the value was set through
+   *                {@link dev.primus.ha.driver.DatabaseDriver#setSynchronousStandbys}, overriding the
+   *                user's configured one; false when the user's value (or none) applies
+   * @param since   the primary's WAL flush position when this value was first seen in effect, or later: a
+   *                commit acknowledged to a client before the value took effect lies at or below it. A
+   *                driver that cannot tell when the value took effect reports the current flush
+   *                position the first time it sees a value (later is always safe, earlier never is).
+   *                0 on a replica.
+   */
+  public record SynchronousStandbys(List<String> members, int count, boolean quorum, boolean managed, long since) {
+    /** PostgreSQL's wildcard: any standby may be the synchronous one. */
+    public static final String ANY = "*";
+
+    public SynchronousStandbys {
+      members = List.copyOf(members);
+      if (count < 0 || count > Math.max(1, members.size()) || members.isEmpty() != (count == 0)) {
+        throw new IllegalArgumentException("synchronous standbys: count " + count + " does not fit " + members);
+      }
+      if (since < 0) {
+        throw new IllegalArgumentException("since must not be negative, got " + since);
+      }
+    }
+
+    /** Commits wait for no standby. */
+    public boolean off() {
+      return members.isEmpty();
+    }
+
+    /** The {@code *} placeholder: any standby acknowledges. */
+    public boolean anyStandby() {
+      return members.equals(List.of(ANY));
+    }
+
+    /** Whether {@code name} is listed by name ({@code *} does not count). */
+    public boolean lists(String name) {
+      return members.stream().anyMatch(m -> !m.equals(ANY) && m.equalsIgnoreCase(name));
     }
   }
 

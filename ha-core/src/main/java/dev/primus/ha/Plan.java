@@ -1,5 +1,6 @@
 package dev.primus.ha;
 
+import dev.primus.dcs.model.SynchronousMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -26,7 +27,7 @@ import java.util.Set;
 final class Plan {
   /** Steady-state reasons that the notice about rejected DCS timings may stand in for. */
   private static final Set<Reason> ROUTINE = EnumSet.of(Reason.LOCK_RENEWED, Reason.FOLLOWING, Reason.PAUSED,
-      Reason.PAUSED_LEADER);
+      Reason.PAUSED_LEADER, Reason.SYNC_STANDBY_MISSING);
 
   private Reason reason;
   private final List<Action> actions = new ArrayList<>();
@@ -102,6 +103,8 @@ final class Plan {
     Reason r = reason;
     if (c.settings.timingsProblem().isPresent() && ROUTINE.contains(r)) {
       r = Reason.INVALID_DCS_TIMINGS;
+    } else if (c.syncMode() == SynchronousMode.QUORUM && ROUTINE.contains(r)) {
+      r = Reason.SYNC_QUORUM_UNSUPPORTED;
     }
     Duration wait = recheck == null ? c.loopWait() : recheck;
     if (wait.compareTo(c.loopWait()) > 0) {

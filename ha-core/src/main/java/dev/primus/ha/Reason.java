@@ -81,6 +81,12 @@ public enum Reason {
   // pause
   PAUSED_NO_LOCK("PAUSE: continue to run as primary without lock"),
   PAUSED_RELEASED_LOCK("PAUSE: removed leader key because postgres is not running as primary"),
+  // synchronous replication
+  SYNC_STANDBY_MISSING("no action. I am ({me}), the leader with the lock; synchronous_mode_strict is on and no"
+      + " synchronous standby streams: commits wait until one does"),
+  SYNC_QUORUM_UNSUPPORTED("no action. I am ({me}); synchronous_mode: quorum is not supported by Primus, so"
+      + " synchronous replication is not managed (synchronous_standby_names and the sync key are left as they"
+      + " are): set synchronous_mode to on or off"),
   // configuration
   INVALID_DCS_TIMINGS("no action. I am ({me}); ignoring ttl, loop_wait and retry_timeout of the DCS config"
       + " (loop_wait + 2*retry_timeout > ttl) and using those of bootstrap.dcs");

@@ -19,6 +19,8 @@ final class LocalBuilder {
   private Optional<ReplicationState> replication = Optional.of(ReplicationState.STREAMING);
   private Optional<String> upstream = Optional.empty();
   private List<LocalState.TimelineSwitch> history = List.of();
+  private final List<LocalState.ReplicaConnection> replicas = new java.util.ArrayList<>();
+  private Optional<LocalState.SynchronousStandbys> ssn = Optional.empty();
 
   static LocalBuilder runningPrimary() {
     LocalBuilder b = new LocalBuilder();
@@ -103,6 +105,29 @@ final class LocalBuilder {
     return this;
   }
 
+  /** A row of pg_stat_replication: {@code member} streams, in {@code syncState}, flushed to {@code flush}. */
+  LocalBuilder standby(String member, String syncState, long flush) {
+    replicas.add(new LocalState.ReplicaConnection(member, "streaming", syncState, flush, flush));
+    return this;
+  }
+
+  LocalBuilder standbyRow(LocalState.ReplicaConnection row) {
+    replicas.add(row);
+    return this;
+  }
+
+  /** synchronous_standby_names as Primus set it: all of {@code members}, in effect since {@code since}. */
+  LocalBuilder ssn(long since, String... members) {
+    ssn = Optional.of(new LocalState.SynchronousStandbys(List.of(members), members.length, false, true, since));
+    return this;
+  }
+
+  /** synchronous_standby_names from the user's configuration. */
+  LocalBuilder userSsn(LocalState.SynchronousStandbys value) {
+    ssn = Optional.of(value);
+    return this;
+  }
+
   LocalBuilder notStreaming() {
     replication = Optional.empty();
     return this;
@@ -113,6 +138,7 @@ final class LocalBuilder {
     return new LocalState(dataDirectory, sysid, process, role, timeline, wal,
         runningReplica ? Optional.of(wal) : Optional.empty(),
         runningReplica ? replay.or(() -> Optional.of(wal)) : Optional.empty(),
-        replication, upstream, process != ProcessState.RUNNING, false, Map.of(), Optional.empty(), List.of(), history);
+        replication, upstream, process != ProcessState.RUNNING, false, Map.of(), Optional.empty(), replicas, history, Optional.empty(),
+        ssn);
   }
 }

@@ -61,6 +61,10 @@ final class MemberBuilder {
     return tags(new Tags(true, false, false, Optional.empty(), false, false, 1, Map.of("nofailover", true)));
   }
 
+  MemberBuilder nosync() {
+    return tags(new Tags(false, false, false, Optional.empty(), true, false, 1, Map.of("nosync", true)));
+  }
+
   MemberBuilder cloneFrom() {
     return tags(new Tags(false, false, true, Optional.empty(), false, false, 1, Map.of("clonefrom", true)));
   }

@@ -23,6 +23,13 @@ public interface DatabaseDriver extends AutoCloseable {
    * Looks at the instance: data directory, process, role, timeline, LSNs, replication, pending
    * restart. Never throws and never hangs: every connection and query has a timeout, and what cannot
    * be learned is reported as unknown (empty optionals, position 0).
+   *
+   * <p>For synchronous replication a running primary must report every standby connected to it
+   * ({@link LocalState#replicas()}: application name, walsender state, sync state, flush and replay
+   * position) and {@code synchronous_standby_names} as it applies it
+   * ({@link LocalState#synchronousStandbys()}), including the position since which the value is in
+   * effect. A driver that reports no synchronous standbys leaves a primary in synchronous mode with
+   * none: safe (nobody else may be promoted) but without automatic failover.
    */
   LocalState probe();
 
@@ -84,8 +91,30 @@ public interface DatabaseDriver extends AutoCloseable {
    */
   void ensureSlots(Set<String> memberSlots, Map<String, Object> permanentSlots) throws DriverException;
 
-  /** Sets {@code synchronous_standby_names} to the given members (empty turns it off). */
+  /**
+   * Sets {@code synchronous_standby_names}, overriding the user's configured value, keeps it through
+   * restarts, demotions and promotions of this instance (until changed or
+   * {@link #clearSynchronousStandbys() cleared}), and reloads a running server.
+   *
+   * <p>Commits then wait for {@code count} of {@code members} in priority order ({@code FIRST n (...)}),
+   * or for any {@code count} of them ({@code ANY n (...)}) when {@code quorum}. {@code members} empty:
+   * commits wait for no standby ({@code ''}). The single member {@code "*"} is PostgreSQL's wildcard,
+   * any standby, and must not be quoted. Works on a replica too (the value applies once it is
+   * promoted). Returns once the server was told to reload; the engine learns when the value took
+   * effect from {@link #probe()}.
+   *
+   * @throws DriverException {@code INVALID_CONFIG} if {@code count} is below 1 with members given
+   */
   void setSynchronousStandbys(List<String> members, int count, boolean quorum) throws DriverException;
+
+  /**
+   * Stops overriding {@code synchronous_standby_names}: the user's configured value (or none) applies
+   * again, after a reload of a running server. Synchronous mode was turned off. The default sets an
+   * empty value, for a driver that has no user value to go back to.
+   */
+  default void clearSynchronousStandbys() throws DriverException {
+    setSynchronousStandbys(List.of(), 0, false);
+  }
 
   /** Applies changed parameters (dynamic and local) to the generated configuration and reloads. */
   void applyParameters(Map<String, Object> parameters) throws DriverException;
