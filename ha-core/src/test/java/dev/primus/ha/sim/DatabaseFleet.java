@@ -32,6 +32,9 @@ final class DatabaseFleet {
   private long writeRate;
   private Instant settledAt;
   private long branches;
+  /** The history of the latest primary that acknowledged commits, and how far it did (synchronous mode). */
+  private Lineage acknowledgedLineage;
+  private long acknowledgedPosition;
 
   /** Told when a server becomes a writable primary, at that instant. */
   interface Listener {
@@ -155,6 +158,35 @@ final class DatabaseFleet {
     for (SimDatabase r : replicas) {
       stream(r, dtMillis);
     }
+    trackAcknowledgements();
+  }
+
+  /**
+   * Moves the acknowledged position to what the writable primary acknowledges now. Called after every
+   * settle (before any change of state) and after every event, so no acknowledgement between two changes
+   * is missed: positions only grow between them. A new primary carries the old acknowledgements as far
+   * as its history shares them.
+   */
+  void trackAcknowledgements() {
+    for (SimDatabase d : databases.values()) {
+      if (!d.isWritablePrimary()) {
+        continue;
+      }
+      Lineage lineage = d.lineage();
+      long carried = acknowledgedLineage == null ? 0 : Math.min(acknowledgedPosition, acknowledgedLineage.forkPoint(lineage));
+      acknowledgedLineage = lineage;
+      acknowledgedPosition = Math.max(carried, d.acknowledged().orElse(0));
+    }
+  }
+
+  /** The history of the last primary that acknowledged commits; null before the first. */
+  Lineage acknowledgedLineage() {
+    return acknowledgedLineage;
+  }
+
+  /** The highest position acknowledged to a client on {@link #acknowledgedLineage()}. */
+  long acknowledgedPosition() {
+    return acknowledgedPosition;
   }
 
   private void stream(SimDatabase r, long dtMillis) {

@@ -80,6 +80,9 @@ final class DcsCalls {
       if (a instanceof Action.WriteSyncState w) {
         return written(dcs.writeSync(w.state(), w.expectedVersion()));
       }
+      if (a instanceof Action.DeleteSyncState del) {
+        return dcs.deleteSync(del.version()) == DeleteResult.CONFLICT ? conflict("sync changed") : ok();
+      }
     } catch (DcsException e) {
       return new ActionOutcome.DcsUnavailable(e.kind() + ": " + e.getMessage());
     }

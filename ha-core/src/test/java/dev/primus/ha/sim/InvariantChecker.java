@@ -1,6 +1,7 @@
 package dev.primus.ha.sim;
 
 import dev.primus.dcs.layout.PatroniCodec;
+import dev.primus.dcs.model.SyncState;
 import dev.primus.dcs.spi.KeyValue;
 import dev.primus.dcs.spi.Snapshot;
 import dev.primus.ha.Action;
@@ -42,6 +43,15 @@ import java.util.TreeSet;
  *             the failover bound.</li>
  *       </ul>
  *       Bootstrap must produce the first primary within {@link #BOOTSTRAP_BOUND}.</li>
+ * </ol>
+ * With synchronous replication (the schedule's {@code synchronous_mode}), also reported as invariant 6
+ * (DESIGN's invariant 2, its synchronous clause, made exact):
+ * <ol start="6">
+ *   <li>No commit acknowledged to a client is lost by a promotion: when a server becomes a writable
+ *       primary by promotion, its WAL holds everything the last primary acknowledged, on the same
+ *       history. A primary acknowledges a commit once the standbys its synchronous_standby_names makes
+ *       it wait for have flushed it, or at once when it waits for none ({@link DatabaseFleet#trackAcknowledgements}).
+ *       The healthy candidates of invariant 4 are then only those the {@code sync} key allows.</li>
  * </ol>
  */
 final class InvariantChecker {
@@ -107,6 +117,7 @@ final class InvariantChecker {
   }
 
   void afterEvent(Snapshot s) {
+    world.fleet().trackAcknowledgements();
     TreeSet<String> writable = new TreeSet<>();
     for (SimDatabase db : world.fleet().all()) {
       if (db.isWritablePrimary()) {
@@ -200,6 +211,30 @@ final class InvariantChecker {
     }
     long truth = lastPrimaryTruePosition.getOrDefault(db.systemIdentifier().orElse(""), 0L);
     worstFailoverLoss = Math.max(worstFailoverLoss, truth - agreed);
+    if (synchronous() && cause != SimDatabase.WritableCause.RESTART_AS_PRIMARY) {
+      checkAcknowledgedKept(db, cause, before);
+    }
+  }
+
+  private boolean synchronous() {
+    return world.schedule().sync() != Schedule.Sync.OFF;
+  }
+
+  /** 6: the promoted server's WAL, up to where it agrees with the last primary's, holds every acknowledged commit. */
+  private void checkAcknowledgedKept(SimDatabase db, SimDatabase.WritableCause cause, Lineage before) {
+    Lineage acked = world.fleet().acknowledgedLineage();
+    if (acked == null) {
+      return;
+    }
+    long ackedUpTo = world.fleet().acknowledgedPosition();
+    long holds = Math.min(db.position(), acked.forkPoint(before));
+    if (holds < ackedUpTo) {
+      world.violations().report(6, db.name() + " became a writable primary (" + cause + ") holding the acknowledged"
+          + " history only up to LSN " + holds + ", but commits up to " + ackedUpTo + " were acknowledged to clients ("
+          + (ackedUpTo - holds) + " bytes of acknowledged commits lost); sync key: "
+          + world.dcs().peek(world.keys().sync()).entries().stream().map(KeyValue::value).findFirst().orElse("(none)")
+          + "\n" + world.describe());
+    }
   }
 
 
@@ -317,14 +352,20 @@ final class InvariantChecker {
    * A member that could take over now: agent running, not frozen, not cut off; database running as a
    * replica of this cluster; not tagged nofailover; holding the last known primary position less at
    * most {@code maximum_lag_on_failover} on the same history (the yardstick of invariant 2: a member
-   * that could not be promoted without breaking it is no candidate).
+   * that could not be promoted without breaking it is no candidate); in synchronous mode, named in the
+   * {@code sync} key (as a standby, or as its leader) when that key names a leader.
    */
   Optional<String> healthyCandidate(Snapshot s) {
     String sysid = s.get(world.keys().initialize()).map(KeyValue::value).orElse("");
+    Optional<SyncState> sync = synchronous()
+        ? s.get(world.keys().sync()).flatMap(kv -> PatroniCodec.decodeSync(kv.key(), kv.value(), kv.version()).toOptional())
+            .filter(st -> st.leader().isPresent())
+        : Optional.empty();
     for (SimAgent a : world.agents()) {
       SimDatabase db = a.database();
+      boolean syncAllows = sync.map(st -> st.isSyncStandby(a.name()) || st.leader().get().equals(a.name())).orElse(true);
       if (a.alive() && !a.frozen() && !world.isolated(a.name()) && db.isRunningReplica()
-          && db.systemIdentifier().equals(Optional.of(sysid)) && a.config().tags().canFailover()
+          && db.systemIdentifier().equals(Optional.of(sysid)) && a.config().tags().canFailover() && syncAllows
           && knownPosition - agreedPosition(db.lineage(), db.position()) <= world.schedule().maximumLagOnFailover()) {
         return Optional.of(a.name());
       }

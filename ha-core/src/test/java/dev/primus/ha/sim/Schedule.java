@@ -7,9 +7,15 @@ import java.util.Random;
 
 /**
  * The shape of one simulated run, drawn from its seed: how many members, which timings, how long, how
- * hard the application writes. Mostly Patroni's defaults (3 members, ttl 30 / loop_wait 10 /
- * retry_timeout 10); some schedules use other member counts and tighter timings, down to Primus's fast
- * settings (ttl 6 / loop_wait 1 / retry_timeout 2).
+ * hard the application writes, whether replication is synchronous. Mostly Patroni's defaults (3 members,
+ * ttl 30 / loop_wait 10 / retry_timeout 10); some schedules use other member counts and tighter timings,
+ * down to Primus's fast settings (ttl 6 / loop_wait 1 / retry_timeout 2). One schedule in three runs
+ * with {@code synchronous_mode} (half of those strict), chosen from the seed alone so that the other
+ * draws, and so every schedule without it, stay what they were.
+ *
+ * @param sync                  {@code synchronous_mode}, and whether strict
+ * @param syncNodeCount         {@code synchronous_node_count}
+ * @param maximumLagOnSyncnode  {@code maximum_lag_on_syncnode} (bytes; -1 off)
  */
 record Schedule(
     long seed,
@@ -18,7 +24,25 @@ record Schedule(
     Duration length,
     long maximumLagOnFailover,
     long writeRate,
-    boolean watchdog) {
+    boolean watchdog,
+    Sync sync,
+    int syncNodeCount,
+    long maximumLagOnSyncnode) {
+
+  /** Synchronous replication as configured in {@code config}. */
+  enum Sync {
+    OFF,
+    /** {@code synchronous_mode: on} */
+    ON,
+    /** {@code synchronous_mode: on} and {@code synchronous_mode_strict: true} */
+    STRICT
+  }
+
+  /** Asynchronous replication. */
+  Schedule(long seed, int members, Timings timings, Duration length, long maximumLagOnFailover, long writeRate,
+      boolean watchdog) {
+    this(seed, members, timings, length, maximumLagOnFailover, writeRate, watchdog, Sync.OFF, 1, -1);
+  }
 
   /** Timings other than the default, each keeping loop_wait + 2 * retry_timeout <= ttl. */
   private static final List<long[]> OTHER_TIMINGS = List.of(
@@ -50,7 +74,27 @@ record Schedule(
       long[] x = OTHER_TIMINGS.get(random.nextInt(OTHER_TIMINGS.size()));
       timings = timings(x[0], x[1], x[2]);
     }
-    return new Schedule(seed, members, timings, DEFAULT_LENGTH, 1_048_576, drawWriteRate(random), true);
+    Schedule drawn = new Schedule(seed, members, timings, DEFAULT_LENGTH, 1_048_576, drawWriteRate(random), true);
+    return switch ((int) Math.floorMod(seed, 6L)) {
+      case 0 -> drawn.withSync(Sync.STRICT);
+      case 3 -> drawn.withSync(Sync.ON);
+      default -> drawn;
+    };
+  }
+
+  /**
+   * This schedule with synchronous replication: {@code synchronous_node_count} 2 for some of those with
+   * four or more members, {@code maximum_lag_on_syncnode} 2 MB for some, both from the seed.
+   */
+  Schedule withSync(Sync mode) {
+    if (mode == Sync.OFF) {
+      return new Schedule(seed, members, timings, length, maximumLagOnFailover, writeRate, watchdog);
+    }
+    long variant = Math.floorMod(seed / 6, 6L);
+    int nodeCount = members >= 4 && variant % 2 == 0 ? 2 : 1;
+    long lagOnSyncnode = variant % 3 == 1 ? 2L << 20 : -1;
+    return new Schedule(seed, members, timings, length, maximumLagOnFailover, writeRate, watchdog, mode, nodeCount,
+        lagOnSyncnode);
   }
 
   /**
@@ -59,7 +103,8 @@ record Schedule(
    * injector freezes no agent in such a schedule.
    */
   Schedule withoutWatchdog() {
-    return new Schedule(seed, members, timings, length, maximumLagOnFailover, writeRate, false);
+    return new Schedule(seed, members, timings, length, maximumLagOnFailover, writeRate, false, sync, syncNodeCount,
+        maximumLagOnSyncnode);
   }
 
   /** Idle, light, busy or heavy: bytes per second the application writes to the primary. */
@@ -80,6 +125,9 @@ record Schedule(
   public String toString() {
     return "seed " + seed + ": " + members + " members, ttl " + timings.ttl().getSeconds() + " / loop_wait "
         + timings.loopWait().getSeconds() + " / retry_timeout " + timings.retryTimeout().getSeconds() + ", "
-        + length.toMinutes() + " min, writes " + writeRate + " B/s" + (watchdog ? "" : ", no watchdog");
+        + length.toMinutes() + " min, writes " + writeRate + " B/s" + (watchdog ? "" : ", no watchdog")
+        + (sync == Sync.OFF ? "" : ", synchronous_mode on" + (sync == Sync.STRICT ? " (strict)" : "")
+            + (syncNodeCount > 1 ? ", synchronous_node_count " + syncNodeCount : "")
+            + (maximumLagOnSyncnode > 0 ? ", maximum_lag_on_syncnode " + maximumLagOnSyncnode : ""));
   }
 }

@@ -435,7 +435,7 @@ final class SimAgent {
           || a instanceof Action.RaceInitialize || a instanceof Action.WriteInitialize
           || a instanceof Action.CancelInitialize || a instanceof Action.ClearFailover
           || a instanceof Action.WriteFailover || a instanceof Action.WriteConfig
-          || a instanceof Action.WriteSyncState) {
+          || a instanceof Action.WriteSyncState || a instanceof Action.DeleteSyncState) {
         return true;
       }
     }
@@ -457,7 +457,8 @@ final class SimAgent {
     if (dcsCall.isPresent()) {
       return dcsCall.get();
     }
-    if ((a instanceof Action.ReloadDatabase || a instanceof Action.Checkpoint) && inProgress.isPresent()) {
+    if ((a instanceof Action.ReloadDatabase || a instanceof Action.Checkpoint || a instanceof Action.SetSynchronousStandbys
+        || a instanceof Action.ClearSynchronousStandbys) && inProgress.isPresent()) {
       // The driver takes one mutating call at a time (the runner refuses these during a long action).
       return new ActionOutcome.Failed("the database is busy with " + inProgress.get().action());
     }
@@ -466,6 +467,12 @@ final class SimAgent {
     }
     if (a instanceof Action.Checkpoint) {
       return db.checkpoint();
+    }
+    if (a instanceof Action.SetSynchronousStandbys ssn) {
+      return db.setSynchronousStandbys(ssn.members(), ssn.count());
+    }
+    if (a instanceof Action.ClearSynchronousStandbys) {
+      return db.clearSynchronousStandbys();
     }
     boolean watchdogOn = world.schedule().watchdog();
     if (a instanceof Action.ActivateWatchdog) {

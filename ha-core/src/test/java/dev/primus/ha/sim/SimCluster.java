@@ -83,6 +83,12 @@ final class SimCluster {
     dynamic.put("retry_timeout", t.retryTimeout().getSeconds());
     dynamic.put("maximum_lag_on_failover", schedule.maximumLagOnFailover());
     dynamic.put("postgresql", Map.of("use_pg_rewind", true));
+    if (schedule.sync() != Schedule.Sync.OFF) {
+      dynamic.put("synchronous_mode", true);
+      dynamic.put("synchronous_mode_strict", schedule.sync() == Schedule.Sync.STRICT);
+      dynamic.put("synchronous_node_count", schedule.syncNodeCount());
+      dynamic.put("maximum_lag_on_syncnode", schedule.maximumLagOnSyncnode());
+    }
     return new HaConfig(name, "postgres://" + name + ":5432/postgres", "http://" + name + ":8008/patroni", Tags.NONE,
         "primus-sim", true, new DynamicConfig(dynamic), true, true);
   }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /**
@@ -51,6 +52,13 @@ final class SimDatabase {
   boolean streaming;
   /** Shutting down in fast or smart mode: walsenders still deliver WAL until the process exits. */
   private boolean stoppingCleanly;
+
+  // synchronous_standby_names, as the data directory's configuration has it.
+  private List<String> ssnMembers = List.of();
+  private int ssnCount;
+  private boolean ssnManaged;
+  /** This primary's position when the value took effect (set, or the server became primary). */
+  private long ssnSince;
 
   // The operation in flight, if any.
   private Scheduler.Event opEvent;
@@ -131,10 +139,16 @@ final class SimDatabase {
     boolean up = process == Process.RUNNING;
     List<LocalState.ReplicaConnection> rows = new ArrayList<>();
     if (isWritablePrimary()) {
+      List<SimDatabase> sync = syncStandbys();
       for (SimDatabase r : fleet.streamingFrom(name)) {
-        rows.add(new LocalState.ReplicaConnection(r.name, "streaming", "async", r.position, r.position));
+        String state = sync.contains(r) ? "sync" : waitsFor(r.name) ? "potential" : "async";
+        rows.add(new LocalState.ReplicaConnection(r.name, "streaming", state, r.position, r.position));
       }
     }
+    Optional<LocalState.SynchronousStandbys> ssn = up
+        ? Optional.of(new LocalState.SynchronousStandbys(ssnMembers, ssnCount, false, ssnManaged,
+            isWritablePrimary() ? ssnSince : 0))
+        : Optional.empty();
     return new LocalState(
         LocalState.DataDirectoryState.INITIALIZED,
         Optional.of(systemIdentifier),
@@ -151,7 +165,85 @@ final class SimDatabase {
         Map.of(),
         up ? Optional.ofNullable(startedAt) : Optional.empty(),
         rows,
-        timelineHistory());
+        timelineHistory(),
+        ssn);
+  }
+
+  // ---- synchronous replication --------------------------------------------------------------
+
+  /** synchronous_standby_names lists {@code standby} by name, or is {@code *}. */
+  private boolean waitsFor(String standby) {
+    return ssnMembers.equals(List.of(LocalState.SynchronousStandbys.ANY)) || ssnMembers.contains(standby);
+  }
+
+  /**
+   * The standbys this primary's commits wait for now (PostgreSQL's {@code FIRST n}): the first
+   * {@code count} of those synchronous_standby_names lists, in its order, that stream from it; with
+   * {@code *}, the first streaming ones by name.
+   */
+  List<SimDatabase> syncStandbys() {
+    if (ssnMembers.isEmpty()) {
+      return List.of();
+    }
+    List<SimDatabase> streaming = fleet.streamingFrom(name);
+    List<SimDatabase> eligible = new ArrayList<>();
+    if (ssnMembers.equals(List.of(LocalState.SynchronousStandbys.ANY))) {
+      streaming.stream().sorted(java.util.Comparator.comparing(SimDatabase::name)).forEach(eligible::add);
+    } else {
+      for (String m : ssnMembers) {
+        streaming.stream().filter(r -> r.name.equals(m)).findFirst().ifPresent(eligible::add);
+      }
+    }
+    return eligible.subList(0, Math.min(ssnCount, eligible.size()));
+  }
+
+  /**
+   * How far this primary's commits are acknowledged now: its own position when no standby is waited
+   * for, else the least position among the synchronous standbys; empty while fewer of them stream than
+   * synchronous_standby_names asks for (commits wait).
+   */
+  OptionalLong acknowledged() {
+    if (ssnMembers.isEmpty()) {
+      return OptionalLong.of(position);
+    }
+    List<SimDatabase> sync = syncStandbys();
+    if (sync.size() < ssnCount) {
+      return OptionalLong.empty();
+    }
+    long ack = position;
+    for (SimDatabase r : sync) {
+      ack = Math.min(ack, r.position);
+    }
+    return OptionalLong.of(ack);
+  }
+
+  /** DatabaseDriver#setSynchronousStandbys: the configuration file, then a reload that applies it at once. */
+  ActionOutcome setSynchronousStandbys(List<String> members, int count) {
+    if (!initialized) {
+      return new ActionOutcome.Failed("data directory is empty");
+    }
+    fleet.settle();
+    if (!members.equals(ssnMembers) || count != ssnCount) {
+      ssnSince = position;
+    }
+    ssnMembers = List.copyOf(members);
+    ssnCount = count;
+    ssnManaged = true;
+    // Commits waiting for a standby no longer required are acknowledged now.
+    fleet.trackAcknowledgements();
+    return success();
+  }
+
+  /** DatabaseDriver#clearSynchronousStandbys: the simulated user configured none. */
+  ActionOutcome clearSynchronousStandbys() {
+    ActionOutcome o = setSynchronousStandbys(List.of(), 0);
+    ssnManaged = false;
+    return o;
+  }
+
+  /** The current synchronous_standby_names takes effect on this new primary from here. */
+  private void becamePrimary() {
+    ssnSince = position;
   }
 
   /** pg_wal/&lt;timeline&gt;.history of the current timeline: where each earlier branch of the lineage ended. */
@@ -195,6 +287,7 @@ final class SimDatabase {
       cleanShutdown = false;
       process = Process.RUNNING;
       startedAt = fleet.now();
+      becamePrimary();
       fleet.becameWritable(this, WritableCause.BOOTSTRAP);
       return success();
     });
@@ -263,6 +356,7 @@ final class SimDatabase {
       if (wanted == DatabaseRole.PRIMARY) {
         upstream = Optional.empty();
         role = DatabaseRole.PRIMARY;
+        becamePrimary();
         if (before == DatabaseRole.REPLICA) {
           // Started without standby.signal after running as a standby: the end of recovery picks a
           // new timeline, exactly as a promotion does.
@@ -335,6 +429,7 @@ final class SimDatabase {
       role = DatabaseRole.PRIMARY;
       upstream = Optional.empty();
       streaming = false;
+      becamePrimary();
       fleet.becameWritable(this, WritableCause.PROMOTE);
       return success();
     });
@@ -534,6 +629,7 @@ final class SimDatabase {
     return name + "[" + process + (role == null ? "" : " " + role.name().toLowerCase())
         + (initialized ? " " + lineage + " lsn=" + position : " empty")
         + upstream.map(u -> " <-" + u + (streaming ? "" : "(not streaming)")).orElse("")
+        + (ssnMembers.isEmpty() ? "" : " ssn=" + ssnCount + ssnMembers)
         + (opName == null ? "" : " op=" + opName) + "]";
   }
 }

@@ -208,6 +208,59 @@ class SimDatabaseTest {
     assertTrue(a.isWritablePrimary());
   }
 
+  // ---- synchronous replication ---------------------------------------------------------------
+
+  @Test
+  void commitsAreAcknowledgedAsFarAsTheSynchronousStandbyFlushed() {
+    bootstrapPair();
+    assertEquals(a.position(), a.acknowledged().getAsLong(), "without synchronous standbys: at once");
+    long setAt = a.position();
+    assertTrue(a.setSynchronousStandbys(List.of("b"), 1).succeeded());
+    run(Duration.ofSeconds(2));
+    assertEquals(b.position(), a.acknowledged().getAsLong());
+    assertTrue(b.position() < a.position(), "b trails by its delay, so do acknowledgements");
+    assertEquals(List.of("sync"), a.probe().replicas().stream().map(LocalState.ReplicaConnection::syncState).toList());
+    LocalState.SynchronousStandbys ssn = a.probe().synchronousStandbys().orElseThrow();
+    assertEquals(List.of("b"), ssn.members());
+    assertTrue(ssn.managed());
+    assertEquals(setAt, ssn.since(), "in effect since the position it was set at");
+  }
+
+  @Test
+  void withoutItsSynchronousStandbyAPrimaryAcknowledgesNothingUntilSsnIsCleared() {
+    bootstrapPair();
+    a.setSynchronousStandbys(List.of("b"), 1);
+    b.crash("test");
+    run(Duration.ofSeconds(1));
+    assertTrue(a.acknowledged().isEmpty(), "commits wait");
+    a.clearSynchronousStandbys();
+    assertEquals(a.position(), a.acknowledged().getAsLong(), "released at once");
+    assertFalse(a.probe().synchronousStandbys().orElseThrow().managed());
+  }
+
+  @Test
+  void theWildcardMakesAnyStreamingStandbySynchronous() {
+    bootstrapPair();
+    a.setSynchronousStandbys(List.of("*"), 1);
+    run(Duration.ofSeconds(1));
+    assertEquals(b.position(), a.acknowledged().getAsLong());
+    assertEquals("sync", a.probe().replicas().get(0).syncState());
+  }
+
+  @Test
+  void theFleetCarriesAcknowledgementsAcrossAPromotion() {
+    bootstrapPair();
+    a.setSynchronousStandbys(List.of("b"), 1);
+    run(Duration.ofSeconds(2));
+    long acked = b.position();
+    a.crash("test");
+    assertEquals(acked, fleet.acknowledgedPosition());
+    b.promote(outcomes::add);
+    run(Duration.ofSeconds(2));
+    assertEquals(b.lineage(), fleet.acknowledgedLineage());
+    assertEquals(b.position(), fleet.acknowledgedPosition(), "the new primary waits for nobody yet");
+  }
+
   @Test
   void lineagesTellSplitBrainBranchesApart() {
     Lineage root = Lineage.initial(1, 100);

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.Test;
  *       frozen or cut off (a known hazard, see {@link FaultInjector}).</li>
  * </ul>
  *
- * <p>Prints one line to stdout: {@code simulation: <N> schedules, <H> simulated hours, <V> invariant
- * violations}; each failing schedule's report (seed, violation, last trace lines, replay command) goes to
- * stderr.
+ * <p>Prints to stdout {@code simulation: <N> schedules, <H> simulated hours, <V> invariant violations},
+ * and a line for the schedules with {@code synchronous_mode} (how many, how many promotions, how many of
+ * those lost acknowledged commits); each failing schedule's report (seed, violation, last trace lines,
+ * replay command) goes to stderr.
  */
 class SimulationTest {
   static final int DEFAULT_SCHEDULES = 2_000;
@@ -57,6 +58,14 @@ class SimulationTest {
     }
     System.out.println(String.format(java.util.Locale.ROOT, "simulation: %d schedules, %.1f simulated hours, %d invariant violations",
         results.size(), hours, violations));
+    List<ScheduleResult> sync = results.stream().filter(r -> r.schedule().sync() != Schedule.Sync.OFF).toList();
+    if (!sync.isEmpty()) {
+      System.out.println(String.format(java.util.Locale.ROOT,
+          "simulation, synchronous_mode on: %d schedules (%d strict), %d promotions, %d of them losing acknowledged commits",
+          sync.size(), sync.stream().filter(r -> r.schedule().sync() == Schedule.Sync.STRICT).count(),
+          sync.stream().mapToLong(ScheduleResult::failovers).sum(),
+          sync.stream().flatMap(r -> r.violations().stream()).filter(v -> v.invariant() == 6).count()));
+    }
 
     assertTrue(hours >= results.size() * 0.5 - 1e-9 || !failed.isEmpty(), "each schedule runs 30 simulated minutes");
     assertEquals(0, violations, () -> "failing seeds: "

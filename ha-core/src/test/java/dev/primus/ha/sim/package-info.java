@@ -9,10 +9,14 @@
  * <p>Faults ({@link dev.primus.ha.sim.FaultInjector}) kill nodes, freeze agents, cut nodes off, take the
  * whole DCS down, crash databases, request switchovers and failovers, and pause the cluster. After every
  * event {@link dev.primus.ha.sim.InvariantChecker} checks DESIGN section 6 against the ground truth;
- * {@link dev.primus.ha.sim.AuditedStore} checks the CAS-protected keys write by write.
+ * {@link dev.primus.ha.sim.AuditedStore} checks the CAS-protected keys write by write. One schedule in
+ * three runs with {@code synchronous_mode} (half of them strict): the simulated primaries then
+ * acknowledge a commit only once the standbys their {@code synchronous_standby_names} names have flushed
+ * it, and the checker also requires that no promotion loses an acknowledged commit.
  *
  * <p>Run: {@code mvn -o -pl ha-core test -Dtest=SimulationTest} (2,000 schedules; prints
- * {@code simulation: <N> schedules, <H> simulated hours, <V> invariant violations}). Replay one:
+ * {@code simulation: <N> schedules, <H> simulated hours, <V> invariant violations}, then the same for
+ * the schedules in synchronous mode). Replay one:
  * {@code -Dprimus.sim.seed=<seed>}, add {@code -Dprimus.sim.minimize=true} to shrink it to the faults it
  * needs; change the count with {@code -Dprimus.sim.schedules=<N>}.
  */
