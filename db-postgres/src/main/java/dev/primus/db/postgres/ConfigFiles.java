@@ -157,18 +157,32 @@ final class ConfigFiles {
 
   /** The member this instance was last configured to stream from, read back from postgresql.conf. */
   Optional<Upstream> configuredUpstream() {
-    Optional<String> conf = data.read(CONF);
-    if (conf.isEmpty() || !conf.get().startsWith(HEADER)) {
-      return Optional.empty();
-    }
-    Map<String, String> markers = new LinkedHashMap<>();
-    Matcher m = MARKER.matcher(conf.get());
-    while (m.find()) {
-      markers.put(m.group(1), m.group(2).replace("''", "'"));
-    }
+    Map<String, String> markers = markers();
     String member = markers.get("upstream_member");
     String url = markers.get("upstream_url");
     return member == null || url == null ? Optional.empty() : Optional.of(new Upstream(member, url));
+  }
+
+  /**
+   * The {@code synchronous_standby_names} the driver last set (synchronous mode), read back from
+   * postgresql.conf, so that a restarted agent neither drops it nor takes it for the user's.
+   */
+  Optional<String> configuredSyncStandbys() {
+    return Optional.ofNullable(markers().get("synchronous_standby_names"));
+  }
+
+  private Map<String, String> markers() {
+    Optional<String> conf = data.read(CONF);
+    Map<String, String> markers = new LinkedHashMap<>();
+    if (conf.isEmpty() || !conf.get().startsWith(HEADER)) {
+      return markers;
+    }
+    Matcher m = MARKER.matcher(conf.get());
+    while (m.find()) {
+      // Quoting.confValue doubles quotes and backslashes; undo both.
+      markers.put(m.group(1), m.group(2).replace("''", "'").replace("\\\\", "\\"));
+    }
+    return markers;
   }
 
   /** Copies of the preserved files, to put back after pg_rewind overwrote them. */
@@ -198,6 +212,10 @@ final class ConfigFiles {
     out.append("\n");
     for (Map.Entry<String, String> e : effectiveParameters(cfg, major, mode).entrySet()) {
       out.append(e.getKey()).append(" = ").append(Quoting.confValue(e.getValue())).append("\n");
+    }
+    if (mode.syncStandbys().isPresent()) {
+      out.append("\n# synchronous_standby_names above is Primus's (synchronous_mode), not the configured one.\n");
+      out.append("#primus.synchronous_standby_names = ").append(Quoting.confValue(mode.syncStandbys().get())).append("\n");
     }
     if (mode.standby() && mode.upstream().isPresent()) {
       Upstream u = mode.upstream().get();

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -45,7 +46,8 @@ final class InstanceProbe implements AutoCloseable {
         pg_catalog.pg_postmaster_start_time(),
         (SELECT status FROM pg_catalog.pg_stat_wal_receiver),
         (SELECT received_tli FROM pg_catalog.pg_stat_wal_receiver),
-        pg_catalog.current_setting('server_version_num')::integer
+        pg_catalog.current_setting('server_version_num')::integer,
+        pg_catalog.current_setting('synchronous_standby_names')
       """;
   private static final String REPLICATION_QUERY = """
       SELECT coalesce(application_name, ''), coalesce(state, ''), coalesce(sync_state, ''),
@@ -72,14 +74,25 @@ final class InstanceProbe implements AutoCloseable {
   private final ConfigFiles files;
   private final Sql sql;
   private final Supplier<Optional<ControlData>> controlData;
+  private final BooleanSupplier syncStandbysManaged;
   private final Object lock = new Object();
   private Connection cached;
+  /** synchronous_standby_names as the last probe of a running primary saw it; null otherwise. Guarded by lock. */
+  private String lastSyncStandbys;
+  /** The flush position when {@link #lastSyncStandbys} was first seen on this primary. Guarded by lock. */
+  private long syncStandbysSince;
 
-  InstanceProbe(DataDirectory data, ConfigFiles files, Sql sql, Supplier<Optional<ControlData>> controlData) {
+  /**
+   * @param syncStandbysManaged whether the driver sets synchronous_standby_names (synchronous mode) rather
+   *                            than the user's configuration
+   */
+  InstanceProbe(DataDirectory data, ConfigFiles files, Sql sql, Supplier<Optional<ControlData>> controlData,
+      BooleanSupplier syncStandbysManaged) {
     this.data = Objects.requireNonNull(data, "data");
     this.files = Objects.requireNonNull(files, "files");
     this.sql = Objects.requireNonNull(sql, "sql");
     this.controlData = Objects.requireNonNull(controlData, "controlData");
+    this.syncStandbysManaged = Objects.requireNonNull(syncStandbysManaged, "syncStandbysManaged");
   }
 
   /**
@@ -185,6 +198,7 @@ final class InstanceProbe implements AutoCloseable {
       Optional<Instant> started;
       Optional<ReplicationState> replication = Optional.empty();
       int serverVersion;
+      String syncStandbys;
       try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(STATE_QUERY)) {
         rs.next();
         inRecovery = rs.getBoolean(1);
@@ -199,6 +213,7 @@ final class InstanceProbe implements AutoCloseable {
         String receiverStatus = rs.getString(9);
         Optional<Long> receivedTimeline = optionalLong(rs, 10).filter(t -> t > 0);
         serverVersion = rs.getInt(11);
+        syncStandbys = rs.getString(12);
         if (inRecovery) {
           replication = Optional.of("streaming".equals(receiverStatus) ? ReplicationState.STREAMING : ReplicationState.ARCHIVE_RECOVERY);
           timeline = receivedTimeline.isPresent() ? receivedTimeline : checkpointTimeline;
@@ -222,14 +237,43 @@ final class InstanceProbe implements AutoCloseable {
         }
       }
       long position = inRecovery ? Math.max(receive.orElse(0L), replay.orElse(0L)) : flush;
-      return new LocalState(dirState, Optional.ofNullable(sysid), ProcessState.RUNNING,
+      LocalState state = new LocalState(dirState, Optional.ofNullable(sysid), ProcessState.RUNNING,
           Optional.of(inRecovery ? DatabaseRole.REPLICA : DatabaseRole.PRIMARY), timeline, Math.max(0, position),
           inRecovery ? receive : Optional.empty(), inRecovery ? replay : Optional.empty(), replication,
           inRecovery ? upstream.map(Upstream::member) : Optional.empty(), true, !pending.isEmpty(), pending,
           started.or(pm::startTime), replicas)
           .withTimelineHistory(history(timeline, inRecovery))
           .withServerVersion(serverVersion);
+      Optional<LocalState.SynchronousStandbys> ssn = synchronousStandbys(syncStandbys, inRecovery, flush);
+      return ssn.isPresent() ? state.withSynchronousStandbys(ssn.get()) : state;
     }
+  }
+
+  /**
+   * synchronous_standby_names with the position since which it is in effect: the flush position of the
+   * first probe that saw this value on this server as a primary (so a promotion, or a change of the
+   * value, starts it anew). That is at or after the moment the server applied it, which is the safe side:
+   * a commit acknowledged before then lies below it. Caller holds the lock.
+   */
+  private Optional<LocalState.SynchronousStandbys> synchronousStandbys(String value, boolean inRecovery, long flush) {
+    if (value == null) {
+      lastSyncStandbys = null;
+      return Optional.empty();
+    }
+    if (inRecovery) {
+      lastSyncStandbys = null;
+    } else if (!value.equals(lastSyncStandbys)) {
+      lastSyncStandbys = value;
+      syncStandbysSince = Math.max(0, flush);
+    }
+    Optional<SyncStandbyNames> parsed = SyncStandbyNames.parse(value);
+    if (parsed.isEmpty()) {
+      LOG.log(System.Logger.Level.WARNING, "cannot parse synchronous_standby_names ''{0}''; reporting it unknown", value);
+      return Optional.empty();
+    }
+    SyncStandbyNames n = parsed.get();
+    return Optional.of(new LocalState.SynchronousStandbys(n.members(), n.count(), n.quorum(),
+        syncStandbysManaged.getAsBoolean(), inRecovery ? 0 : syncStandbysSince));
   }
 
   private static Optional<Long> optionalLong(ResultSet rs, int column) throws SQLException {
@@ -240,6 +284,8 @@ final class InstanceProbe implements AutoCloseable {
   /** Drops the kept connection, e.g. before a smart shutdown that would wait for it. */
   void closeCached() {
     synchronized (lock) {
+      // A new connection may follow a restart: what was in effect then is no longer known to be.
+      lastSyncStandbys = null;
       if (cached != null) {
         try {
           cached.close();

@@ -49,8 +49,13 @@ public final class PostgresDriver implements DatabaseDriver {
   private final Object lock = new Object();
 
   private volatile PostgresConfig cfg;
-  /** How the instance is configured to run: role, upstream, synchronous standbys. */
+  /** How the instance is configured to run: role, upstream; its synchronous standbys are {@link #syncStandbys}. */
   private volatile Mode mode;
+  /**
+   * {@code synchronous_standby_names} set through {@link #setSynchronousStandbys}, kept in every role (a
+   * standby ignores it; a promoted one applies it) and in postgresql.conf; empty: the user's applies.
+   */
+  private volatile Optional<String> syncStandbys;
   /** The driver stopped the server itself, so an unclean control file is not a crash. */
   private volatile boolean stoppedByDriver;
 
@@ -62,9 +67,17 @@ public final class PostgresDriver implements DatabaseDriver {
     this.data = new DataDirectory(cfg.dataDir(), runAs);
     this.files = new ConfigFiles(data);
     this.pgCtl = new PgCtl(bin, runner, data, cfg.logDir());
-    this.probe = new InstanceProbe(data, files, new Sql(cfg, PROBE_CONNECT, PROBE_QUERY), pgCtl::controlData);
-    // A driver created over an existing standby keeps following whom its files name.
+    // A driver created over an existing instance keeps following whom its files name, and keeps the
+    // synchronous standbys it set: dropping them at the next rewrite would let commits go unconfirmed.
+    this.syncStandbys = files.configuredSyncStandbys();
+    this.probe = new InstanceProbe(data, files, new Sql(cfg, PROBE_CONNECT, PROBE_QUERY), pgCtl::controlData,
+        () -> syncStandbys.isPresent());
     this.mode = data.exists(ConfigFiles.STANDBY_SIGNAL) ? Mode.standby(files.configuredUpstream()) : Mode.primary(Optional.empty());
+  }
+
+  /** Writes the configuration files for {@code m}, with the synchronous standbys the driver manages. */
+  private void write(Mode m) throws DriverException {
+    files.write(cfg, bin.major(), m.withSyncStandbys(syncStandbys), List.of());
   }
 
   /** The binaries in use (their directory and major version). */
@@ -83,8 +96,8 @@ public final class PostgresDriver implements DatabaseDriver {
       data.requireEmpty("bootstrap");
       prepare();
       try {
-        new Bootstrapper(cfg, bin, runner, runAs, data, files, pgCtl, adminSql()).run(mode.syncStandbys());
-        mode = Mode.primary(mode.syncStandbys());
+        new Bootstrapper(cfg, bin, runner, runAs, data, files, pgCtl, adminSql()).run(syncStandbys);
+        mode = Mode.primary(Optional.empty());
         stoppedByDriver = false;
       } catch (DriverException e) {
         throw cleanUpFailedBuild("bootstrap", e);
@@ -121,7 +134,7 @@ public final class PostgresDriver implements DatabaseDriver {
     data.delete("postmaster.pid");
     data.delete("postmaster.opts");
     mode = standbyMode(source);
-    files.write(cfg, bin.major(), mode, List.of());
+    write(mode);
     stoppedByDriver = true;
     LOG.log(System.Logger.Level.INFO, "replica built with {0} from {1}", method, source.map(Upstream::member).orElse("backup"));
   }
@@ -144,8 +157,8 @@ public final class PostgresDriver implements DatabaseDriver {
             + now.role().map(r -> " as " + r).orElse("") + " (" + now.process() + ")");
       }
       prepare();
-      Mode m = role == DatabaseRole.PRIMARY ? Mode.primary(mode.syncStandbys()) : standbyMode(upstream);
-      files.write(cfg, bin.major(), m, List.of());
+      Mode m = role == DatabaseRole.PRIMARY ? Mode.primary(Optional.empty()) : standbyMode(upstream);
+      write(m);
       mode = m;
       stoppedByDriver = false;
       pgCtl.start(timeout);
@@ -196,10 +209,10 @@ public final class PostgresDriver implements DatabaseDriver {
         return;
       }
       pgCtl.promote(timeout);
-      mode = Mode.primary(mode.syncStandbys());
+      mode = Mode.primary(Optional.empty());
       // pg_rewind on the old primary reads this server's control file: the new timeline must be in it.
       checkpoint();
-      files.write(cfg, bin.major(), mode, List.of());
+      write(mode);
       pgCtl.reload();
     }
   }
@@ -214,7 +227,7 @@ public final class PostgresDriver implements DatabaseDriver {
         throw new DriverException(Kind.REFUSED, "follow refused: PostgreSQL runs as a primary; demote (stop) it first");
       }
       Mode m = Mode.standby(Optional.of(upstream)).withFloors(mode.standby() ? mode.floors() : Map.of());
-      files.write(cfg, bin.major(), m, List.of());
+      write(m);
       mode = m;
       if (running) {
         if (bin.major() >= 13) {
@@ -270,7 +283,7 @@ public final class PostgresDriver implements DatabaseDriver {
       files.restore(own);
       data.delete("postmaster.pid");
       mode = standbyMode(Optional.of(source));
-      files.write(cfg, bin.major(), mode, List.of());
+      write(mode);
       stoppedByDriver = true;
     }
   }
@@ -345,17 +358,22 @@ public final class PostgresDriver implements DatabaseDriver {
   public void setSynchronousStandbys(List<String> members, int count, boolean quorum) throws DriverException {
     Objects.requireNonNull(members, "members");
     synchronized (lock) {
-      String ssn;
-      if (members.isEmpty()) {
-        ssn = "";
-      } else {
-        if (count < 1) {
-          throw new DriverException(Kind.INVALID_CONFIG, "synchronous standby count must be at least 1, got " + count);
-        }
-        ssn = (quorum ? "ANY " : "FIRST ") + Math.min(count, members.size()) + " ("
-            + members.stream().map(Quoting::sqlIdentifier).collect(Collectors.joining(",")) + ")";
+      Optional<String> ssn = Optional.of(SyncStandbyNames.render(members, count, quorum));
+      if (ssn.equals(syncStandbys)) {
+        return;
       }
-      mode = mode.withSyncStandbys(Optional.of(ssn));
+      syncStandbys = ssn;
+      rewriteAndReload();
+    }
+  }
+
+  @Override
+  public void clearSynchronousStandbys() throws DriverException {
+    synchronized (lock) {
+      if (syncStandbys.isEmpty()) {
+        return;
+      }
+      syncStandbys = Optional.empty();
       rewriteAndReload();
     }
   }
@@ -387,10 +405,10 @@ public final class PostgresDriver implements DatabaseDriver {
     if (pgCtl.running().isPresent()) {
       boolean standby = inRecovery();
       if (standby != m.standby()) {
-        m = standby ? Mode.standby(m.upstream()).withFloors(m.floors()) : Mode.primary(m.syncStandbys());
+        m = standby ? Mode.standby(m.upstream()).withFloors(m.floors()) : Mode.primary(Optional.empty());
       }
     }
-    files.write(cfg, bin.major(), m, List.of());
+    write(m);
     if (pgCtl.running().isPresent()) {
       pgCtl.reload();
     }

@@ -153,6 +153,24 @@ final class ConfigFilesTest {
   }
 
   @Test
+  void managedSynchronousStandbysAreReadBackButTheUsersAreNot() throws DriverException, IOException {
+    PostgresConfig cfg = config(linked("parameters", linked("synchronous_standby_names", "user_choice")));
+    DataDirectory data = new DataDirectory(tmp.resolve("data"), RunAs.invoker());
+    data.create();
+    ConfigFiles files = new ConfigFiles(data);
+
+    files.write(cfg, 15, Mode.standby(Optional.of(NODE2)).withSyncStandbys(Optional.of("FIRST 1 (\"it's\")")), List.of());
+    assertEquals(Optional.of("FIRST 1 (\"it's\")"), files.configuredSyncStandbys(), "kept through a restart of the agent");
+    assertEquals("FIRST 1 (\"it's\")", ConfigFiles.effectiveParameters(cfg, 15,
+        Mode.primary(Optional.of("FIRST 1 (\"it's\")"))).get("synchronous_standby_names"), "overrides the user's");
+
+    files.write(cfg, 15, Mode.primary(Optional.empty()), List.of());
+    assertEquals(Optional.empty(), files.configuredSyncStandbys(), "the user's value is not Primus's");
+    assertEquals("user_choice", ConfigFiles.effectiveParameters(cfg, 15, Mode.primary(Optional.empty()))
+        .get("synchronous_standby_names"));
+  }
+
+  @Test
   void restoresItsFilesAfterACopyOverwroteThem() throws DriverException, IOException {
     PostgresConfig cfg = config(Map.of());
     DataDirectory data = new DataDirectory(tmp.resolve("data"), RunAs.invoker());

@@ -358,10 +358,50 @@ final class PostgresDriverIT {
       d2.setSynchronousStandbys(List.of("node3"), 1, false);
       PgHarness.await(WAIT, "node3 the only synchronous standby", () -> d2.probe().replicas().stream()
           .anyMatch(r -> r.applicationName().equals("node3") && r.syncState().equals("sync")));
+      // The probe reports the setting and since when it is in effect, so that the engine can tell when a
+      // standby has every commit acknowledged before it became synchronous.
+      LocalState.SynchronousStandbys ssn = d2.probe().synchronousStandbys().orElseThrow();
+      assertEquals(List.of("node3"), ssn.members());
+      assertEquals(1, ssn.count());
+      assertFalse(ssn.quorum());
+      assertTrue(ssn.managed());
+      assertTrue(ssn.since() > 0 && ssn.since() <= d2.probe().walPosition(), "since " + ssn.since());
+      exec(c, "INSERT INTO primus_it VALUES (6, 'waited for node3')");
+      long committed = d2.probe().walPosition();
+      ReplicaConnection node3 = d2.probe().replicas().stream().filter(r -> r.applicationName().equals("node3"))
+          .findFirst().orElseThrow();
+      assertTrue(node3.flushLsn() >= ssn.since(), "a synchronous standby has flushed past since");
+      System.out.printf(Locale.ROOT, "synchronous standby node3: in effect since %s, flushed %s, primary at %s%n",
+          Lsn.format(ssn.since()), Lsn.format(node3.flushLsn()), Lsn.format(committed));
+
+      // A driver created anew over the same data directory (the agent restarted) keeps it as its own.
+      DatabaseDriver again = provider().create(n2.settings());
+      try {
+        assertTrue(again.probe().synchronousStandbys().orElseThrow().managed());
+        assertEquals(List.of("node3"), again.probe().synchronousStandbys().orElseThrow().members());
+      } finally {
+        again.close();
+      }
+
+      // The wildcard goes in unquoted: any standby.
+      d2.setSynchronousStandbys(List.of("*"), 1, false);
+      awaitSetting(c, "synchronous_standby_names", "FIRST 1 (*)");
+      PgHarness.await(WAIT, "one standby synchronous under *", () -> d2.probe().replicas().stream()
+          .filter(r -> r.syncState().equals("sync")).count() == 1);
+      assertTrue(d2.probe().synchronousStandbys().orElseThrow().anyStandby());
+
       d2.setSynchronousStandbys(List.of(), 0, false);
-      d2.reload();
       awaitSetting(c, "synchronous_standby_names", "");
+      assertTrue(d2.probe().synchronousStandbys().orElseThrow().off());
+      d2.clearSynchronousStandbys();
+      awaitSetting(c, "synchronous_standby_names", "");
+      assertFalse(d2.probe().synchronousStandbys().orElseThrow().managed(), "the user's (empty) value again");
     }
+  }
+
+  private DatabaseProvider provider() {
+    return ServiceLoader.load(DatabaseProvider.class, getClass().getClassLoader()).stream()
+        .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("postgres")).findFirst().orElseThrow();
   }
 
   @Test
