@@ -287,7 +287,10 @@ final class ConfigBinder {
     }
     s.raw("synchronous_mode").ifPresent(v -> {
       try {
-        SynchronousMode.fromJson(v);
+        if (SynchronousMode.fromJson(v) == SynchronousMode.QUORUM) {
+          problems.warn(s.pathOf("synchronous_mode"), "quorum is not supported by Primus: synchronous replication"
+              + " will not be managed (synchronous_standby_names and the sync key are left as they are); use on or off");
+        }
       } catch (IllegalArgumentException e) {
         problems.error(Kind.INVALID_VALUE, s.pathOf("synchronous_mode"), "expected on, off or quorum, got "
             + Problems.describe(v));

@@ -341,6 +341,10 @@ public final class ActionExecutor implements AutoCloseable {
       if (a instanceof Action.WriteSyncState w) {
         return written(d.writeSync(w.state(), w.expectedVersion()), "sync");
       }
+      if (a instanceof Action.DeleteSyncState del) {
+        // Gone already is as good as deleted; another version means somebody else wrote it meanwhile.
+        return d.deleteSync(del.version()) == DeleteResult.CONFLICT ? conflict("sync changed meanwhile (CAS conflict)") : ok();
+      }
     } catch (DcsException e) {
       return new ActionOutcome.DcsUnavailable(e.kind() + ": " + e.getMessage());
     }
@@ -360,7 +364,8 @@ public final class ActionExecutor implements AutoCloseable {
     } catch (IOException e) {
       return new ActionOutcome.Failed("watchdog: " + e.getMessage());
     }
-    if (a instanceof Action.ReloadDatabase || a instanceof Action.Checkpoint) {
+    if (a instanceof Action.ReloadDatabase || a instanceof Action.Checkpoint || a instanceof Action.SetSynchronousStandbys
+        || a instanceof Action.ClearSynchronousStandbys) {
       if (busy()) {
         return new ActionOutcome.Failed("the database is busy with "
             + state.inProgress().map(p -> describe(p.action())).orElse("a long action"));
@@ -368,8 +373,15 @@ public final class ActionExecutor implements AutoCloseable {
       ActionOutcome o = database(() -> {
         if (a instanceof Action.ReloadDatabase) {
           driver.reload();
-        } else {
+        } else if (a instanceof Action.Checkpoint) {
           driver.checkpoint();
+        } else if (a instanceof Action.SetSynchronousStandbys ssn) {
+          driver.setSynchronousStandbys(ssn.members(), ssn.count(), false);
+          LOG.info("synchronous_standby_names: commits wait for {}", ssn.members().isEmpty() ? "no standby"
+              : ssn.count() + " of " + ssn.members());
+        } else {
+          driver.clearSynchronousStandbys();
+          LOG.info("synchronous_standby_names: back to the configured value");
         }
       });
       if (a instanceof Action.ReloadDatabase && o.succeeded()) {
@@ -584,7 +596,7 @@ public final class ActionExecutor implements AutoCloseable {
         || a instanceof Action.RaceInitialize || a instanceof Action.WriteInitialize
         || a instanceof Action.CancelInitialize || a instanceof Action.ClearFailover
         || a instanceof Action.WriteFailover || a instanceof Action.WriteConfig
-        || a instanceof Action.WriteSyncState;
+        || a instanceof Action.WriteSyncState || a instanceof Action.DeleteSyncState;
   }
 
   private static ActionOutcome written(WriteResult r, String key) {

@@ -44,6 +44,7 @@ final class ReplicaTimeline {
     return new LocalState(probed.dataDirectory(), probed.systemIdentifier(), probed.process(), probed.role(),
         Optional.of(highest), probed.walPosition(), probed.receiveLsn(), probed.replayLsn(), probed.replication(),
         probed.upstream(), probed.cleanShutdown(), probed.pendingRestart(), probed.pendingRestartReason(),
-        probed.postmasterStartTime(), probed.replicas(), probed.timelineHistory(), probed.serverVersion());
+        probed.postmasterStartTime(), probed.replicas(), probed.timelineHistory(), probed.serverVersion(),
+        probed.synchronousStandbys());
   }
 }

@@ -276,8 +276,13 @@ final class RestHandler implements HttpHandler {
     boolean strictSync = mode == SynchronousMode.ON;
     List<String> syncStandbys = cluster.sync().map(s -> s.value().syncStandbys()).orElse(List.of());
     if (candidate.isPresent()) {
-      if (kind == SwitchoverRequest.Kind.SWITCHOVER && strictSync && !syncStandbys.contains(candidate.get())) {
-        return Optional.of("candidate '" + candidate.get() + "' is not a synchronous standby");
+      // Patroni lets a failover (not a switchover) name an asynchronous standby; Primus's engine never
+      // promotes one in synchronous mode (it could lack acknowledged commits), so the request is refused
+      // here rather than left pending.
+      if (strictSync && !syncStandbys.contains(candidate.get())) {
+        return Optional.of("candidate '" + candidate.get() + "' is not a synchronous standby"
+            + (kind == SwitchoverRequest.Kind.SWITCHOVER ? "" : " (with synchronous_mode on only one is promoted;"
+                + " turn synchronous_mode off to fail over to an asynchronous standby)"));
       }
       if (cluster.member(candidate.get()).isEmpty()) {
         return Optional.of("there is no member named '" + candidate.get() + "'");

@@ -241,6 +241,18 @@ class TestConfigErrors {
   }
 
   @Test
+  void quorumSynchronousModeIsAWarningNamingTheKeyAndValue() {
+    ConfigLoadResult r = PatroniConfigLoader.load(MINIMAL + "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n",
+        ConfigTestSupport.NO_ENV);
+    assertTrue(r instanceof ConfigLoadResult.Loaded, r::toString);
+    assertEquals(List.of("bootstrap.dcs.synchronous_mode"), r.warnings().stream().map(ConfigWarning::path).toList());
+    assertTrue(r.warnings().get(0).message().startsWith("quorum is not supported by Primus"), r.warnings().toString());
+    ConfigLoadResult on = PatroniConfigLoader.load(MINIMAL + "bootstrap:\n  dcs:\n    synchronous_mode: true\n",
+        ConfigTestSupport.NO_ENV);
+    assertEquals(List.of(), on.warnings());
+  }
+
+  @Test
   void aDcsWithoutBuiltInProviderIsAWarning() {
     ConfigLoadResult r = PatroniConfigLoader.load(MINIMAL.replace("etcd3:", "kubernetes:").replace("hosts: 10.0.0.10:2379",
         "labels: {app: pg}"), ConfigTestSupport.NO_ENV);

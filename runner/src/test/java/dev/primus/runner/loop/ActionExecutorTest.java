@@ -13,6 +13,7 @@ import dev.primus.dcs.model.FailoverRequest;
 import dev.primus.dcs.model.MemberRole;
 import dev.primus.dcs.model.MemberState;
 import dev.primus.dcs.model.MemberStatus;
+import dev.primus.dcs.model.SyncState;
 import dev.primus.dcs.model.Tags;
 import dev.primus.dcs.spi.InMemoryDcs;
 import dev.primus.dcs.spi.KeyValue;
@@ -350,6 +351,43 @@ class ActionExecutorTest {
     assertInstanceOf(ActionOutcome.Failed.class, r.executed().get(0).outcome());
     assertFalse(after.failed());
     assertEquals(List.of("restart", "reload"), db.methods());
+  }
+
+  @Test
+  void synchronousStandbysReachTheDriverAndWaitForALongAction() throws Exception {
+    db.runningPrimary(100);
+    ActionExecutor.Result r = executor.execute(decision(new Action.SetSynchronousStandbys(List.of("node2", "node3"), 2),
+        new Action.ClearSynchronousStandbys()));
+    assertFalse(r.failed());
+    assertFalse(r.clusterChanged(), "a local setting, not the cluster's state");
+    assertEquals(new DatabaseDriverTestDouble.Call("setSynchronousStandbys", List.of(List.of("node2", "node3"), 2, false)),
+        db.last("setSynchronousStandbys").orElseThrow());
+    assertEquals(List.of("setSynchronousStandbys", "clearSynchronousStandbys"), db.methods());
+
+    db.hold("restart");
+    executor.execute(decision(new Action.RestartDatabase()));
+    ActionExecutor.Result refused = executor.execute(decision(new Action.SetSynchronousStandbys(List.of(), 0)));
+    db.release("restart");
+    awaitIdle();
+    assertInstanceOf(ActionOutcome.Failed.class, refused.executed().get(0).outcome(), "the driver takes one call at a time");
+  }
+
+  @Test
+  void theSyncKeyIsWrittenAndDeletedByCas() throws Exception {
+    SyncState mine = new SyncState(Optional.of("node1"), 0, List.of("node2"));
+    ActionExecutor.Result created = executor.execute(decision(new Action.WriteSyncState(mine, Optional.empty())));
+    assertTrue(created.clusterChanged());
+    long version = key("sync").orElseThrow().version();
+    assertEquals("{\"leader\":\"node1\",\"quorum\":0,\"sync_standby\":\"node2\"}", key("sync").get().value());
+
+    ActionExecutor.Result stale = executor.execute(decision(new Action.DeleteSyncState(version + 100)));
+    assertInstanceOf(ActionOutcome.Conflict.class, stale.executed().get(0).outcome());
+    assertTrue(key("sync").isPresent(), "a stale version deletes nothing");
+
+    ActionExecutor.Result deleted = executor.execute(decision(new Action.DeleteSyncState(version)));
+    assertFalse(deleted.failed());
+    assertTrue(deleted.clusterChanged());
+    assertTrue(key("sync").isEmpty());
   }
 
   /** A watchdog that counts calls and can be told to fail. */

@@ -239,6 +239,11 @@ final class DatabaseDriverTestDouble implements DatabaseDriver {
   }
 
   @Override
+  public void clearSynchronousStandbys() throws DriverException {
+    enter("clearSynchronousStandbys");
+  }
+
+  @Override
   public void applyParameters(Map<String, Object> parameters) throws DriverException {
     enter("applyParameters", parameters);
   }

@@ -7,6 +7,7 @@ import dev.primus.dcs.model.ClusterView;
 import dev.primus.dcs.model.DynamicConfig;
 import dev.primus.dcs.model.FailoverRequest;
 import dev.primus.dcs.model.MemberRole;
+import dev.primus.dcs.model.SyncState;
 import dev.primus.dcs.model.Versioned;
 import dev.primus.dcs.spi.DcsException;
 import dev.primus.dcs.spi.WriteResult;
@@ -138,6 +139,24 @@ class TestRestCommands {
     assertEquals(Optional.of("node1"), commands.switchovers.get(0).candidate(), "member is candidate's old name");
     post("/failover", "{\"candidate\":\"node3\"}");
     assertEquals(SwitchoverRequest.Kind.FAILOVER, commands.switchovers.get(1).kind());
+  }
+
+  @Test
+  void inSynchronousModeOnlyASynchronousStandbyMayBeNamed() {
+    ClusterView c = commands.cluster;
+    commands.cluster = new ClusterView(c.initialize(), Optional.of(new Versioned<>(c.config().orElseThrow().value()
+        .with("synchronous_mode", true), 12)), c.leader(), c.members(), c.failover(),
+        Optional.of(new Versioned<>(new SyncState(Optional.of("node2"), 0, List.of("node1")), 30)), c.history(), c.status(),
+        c.failsafe(), c.invalid(), c.connection());
+    commands.switchoverResult = new SwitchoverResult.Completed("node1");
+    HttpResponse<String> switchover = post("/switchover", "{\"leader\":\"node2\",\"candidate\":\"node3\"}");
+    assertEquals(412, switchover.statusCode());
+    assertTrue(switchover.body().contains("'node3' is not a synchronous standby"), switchover.body());
+    HttpResponse<String> failover = post("/failover", "{\"candidate\":\"node3\"}");
+    assertEquals(412, failover.statusCode(), "the engine would never promote it, so the request is not left pending");
+    assertTrue(failover.body().contains("turn synchronous_mode off"), failover.body());
+    assertEquals(List.of(), commands.switchovers);
+    assertEquals(200, post("/failover", "{\"candidate\":\"node1\"}").statusCode());
   }
 
   @Test
