@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.Collectors;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -97,6 +99,24 @@ class SimulationTest {
     } finally {
       pool.shutdown();
     }
+  }
+
+  /**
+   * The first schedule, in seed order among the default number, that {@code engine} runs into a result
+   * {@code caught} accepts; in batches, so a search that succeeds early stops early.
+   */
+  static Optional<ScheduleResult> firstCaught(Engine engine, UnaryOperator<Schedule> adjust,
+      Predicate<ScheduleResult> caught) throws InterruptedException, ExecutionException {
+    int batch = 2 * Runtime.getRuntime().availableProcessors();
+    for (long seed = 1; seed <= DEFAULT_SCHEDULES; seed += batch) {
+      long to = Math.min(DEFAULT_SCHEDULES, seed + batch - 1);
+      for (ScheduleResult r : runAll(LongStream.rangeClosed(seed, to).boxed().toList(), engine, Simulation.TRACE_TAIL, adjust)) {
+        if (caught.test(r)) {
+          return Optional.of(r);
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   static Duration simulated(List<ScheduleResult> results) {

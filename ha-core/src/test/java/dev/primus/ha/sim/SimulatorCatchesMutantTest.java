@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,20 +45,8 @@ class SimulatorCatchesMutantTest {
 
   @Test
   void removingDemoteOnLostLockIsCaught() throws InterruptedException, ExecutionException {
-    int batch = 2 * Runtime.getRuntime().availableProcessors();
-    Optional<ScheduleResult> caught = Optional.empty();
-    long seed = 1;
-    // In batches, so the test stops soon after the first catch instead of running every schedule.
-    while (caught.isEmpty() && seed <= SimulationTest.DEFAULT_SCHEDULES) {
-      long to = Math.min(SimulationTest.DEFAULT_SCHEDULES, seed + batch - 1);
-      List<Long> seeds = LongStream.rangeClosed(seed, to).boxed().toList();
-      for (ScheduleResult r : SimulationTest.runAll(seeds, MUTANT, Simulation.TRACE_TAIL, Schedule::withoutWatchdog)) {
-        if (caught.isEmpty() && r.failed() && isSafety(r.violations().get(0)) && realEngineKeepsSafety(r.schedule().seed())) {
-          caught = Optional.of(r);
-        }
-      }
-      seed = to + 1;
-    }
+    Optional<ScheduleResult> caught = SimulationTest.firstCaught(MUTANT, Schedule::withoutWatchdog,
+        r -> r.failed() && isSafety(r.violations().get(0)) && realEngineKeepsSafety(r.schedule().seed()));
     assertTrue(caught.isPresent(), "the mutant survived " + SimulationTest.DEFAULT_SCHEDULES + " schedules");
     Violation v = caught.get().violations().get(0);
     assertTrue(v.invariant() == 1 || v.invariant() == 3, "caught as a safety violation, got " + v);

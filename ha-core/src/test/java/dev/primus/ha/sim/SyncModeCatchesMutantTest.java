@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.function.UnaryOperator;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,20 +83,8 @@ class SyncModeCatchesMutantTest {
 
   private static void assertCaught(Engine mutant, String what) throws InterruptedException, ExecutionException {
     UnaryOperator<Schedule> sync = s -> s.withSync(s.seed() % 2 == 0 ? Schedule.Sync.ON : Schedule.Sync.STRICT);
-    int batch = 2 * Runtime.getRuntime().availableProcessors();
-    Optional<ScheduleResult> caught = Optional.empty();
-    long seed = 1;
-    while (caught.isEmpty() && seed <= SimulationTest.DEFAULT_SCHEDULES) {
-      long to = Math.min(SimulationTest.DEFAULT_SCHEDULES, seed + batch - 1);
-      List<Long> seeds = LongStream.rangeClosed(seed, to).boxed().toList();
-      for (ScheduleResult r : SimulationTest.runAll(seeds, mutant, Simulation.TRACE_TAIL, sync)) {
-        if (caught.isEmpty() && r.failed() && r.violations().get(0).invariant() == 6
-            && realEngineKeepsAcknowledgedCommits(r.schedule().seed(), sync)) {
-          caught = Optional.of(r);
-        }
-      }
-      seed = to + 1;
-    }
+    Optional<ScheduleResult> caught = SimulationTest.firstCaught(mutant, sync, r -> r.failed()
+        && r.violations().get(0).invariant() == 6 && realEngineKeepsAcknowledgedCommits(r.schedule().seed(), sync));
     assertTrue(caught.isPresent(), "the mutant (" + what + ") survived " + SimulationTest.DEFAULT_SCHEDULES + " schedules");
     System.out.println("sync mutant (" + what + ") caught by " + caught.get().schedule() + ": "
         + caught.get().violations().get(0).toString().lines().findFirst().orElse(""));

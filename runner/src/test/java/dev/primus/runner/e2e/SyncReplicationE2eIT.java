@@ -7,16 +7,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.primus.dcs.etcd.EtcdHarnessForAgents;
 import dev.primus.dcs.model.ClusterView;
-import dev.primus.dcs.model.LeaderLock;
 import dev.primus.dcs.model.SyncState;
 import dev.primus.dcs.spi.DcsException;
 import dev.primus.runner.AgentProcess;
-import dev.primus.runner.Main;
 import dev.primus.runner.demo.LocalCluster;
 import dev.primus.runner.demo.Writer;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,13 +21,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -271,11 +263,7 @@ class SyncReplicationE2eIT {
   }
 
   private String logTails() {
-    StringBuilder sb = new StringBuilder();
-    for (String n : cluster.names()) {
-      sb.append("--- ").append(n).append('\n').append(cluster.logTail(n, 30)).append('\n');
-    }
-    return sb.toString();
+    return E2eSupport.logTails(cluster);
   }
 
   private ClusterView view() {
@@ -290,47 +278,13 @@ class SyncReplicationE2eIT {
     return cluster.names().stream().filter(n -> !n.equals(member)).toList();
   }
 
-  private void awaitCondition(String what, Duration limit, ClusterE2eIT.ThrowingCondition condition)
+  private void awaitCondition(String what, Duration limit, E2eSupport.ThrowingCondition condition)
       throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    Throwable last = null;
-    while (true) {
-      try {
-        if (condition.test()) {
-          return;
-        }
-      } catch (Exception | AssertionError e) {
-        last = e;
-      }
-      if (System.nanoTime() > deadline) {
-        String table;
-        try {
-          table = cluster.table();
-        } catch (DcsException | RuntimeException e) {
-          table = "(no table: " + e + ")";
-        }
-        fail("timed out after " + limit.toSeconds() + " s waiting for " + what
-            + (last == null ? "" : " (last error: " + last + ")") + "\n" + table + "\n"
-            + view().leader().map(LeaderLock::holder).orElse("no leader") + "\n" + logTails());
-      }
-      Thread.sleep(100);
-    }
+    E2eSupport.awaitCondition(cluster, what, limit, condition);
   }
 
-  /** {@code primus ctl -c node1.yml args...} in this JVM; fails the test on a non-zero exit. */
   private String ctl(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine(new Main(Map.of(), new ByteArrayInputStream(new byte[0])));
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    String[] argv = Stream.concat(Stream.of("ctl", "-c", cluster.node("node1").config().toString()), Stream.of(args))
-        .toArray(String[]::new);
-    int rc = cl.execute(argv);
-    if (rc != 0) {
-      fail("primus ctl " + String.join(" ", args) + " exited " + rc + ":\n" + out + err);
-    }
-    return out.toString();
+    return E2eSupport.ctl(cluster, args);
   }
 
   private static String query(Writer.Target t, String sql) throws SQLException {
@@ -346,20 +300,14 @@ class SyncReplicationE2eIT {
   }
 
   private static String since(Instant t) {
-    return fmt(Duration.between(t, Instant.now()));
+    return E2eSupport.since(t);
   }
 
   private static String fmt(Duration d) {
-    return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+    return E2eSupport.fmt(d);
   }
 
   private static void deleteTree(Path root) {
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (java.io.IOException e) {
-      // Best effort: a leftover is in the temporary directory.
-    }
+    E2eSupport.deleteTree(root);
   }
 }
