@@ -127,10 +127,8 @@ final class SyncReplication {
     }
     long version = sync.get().version();
     if (current.isEmpty()) {
-      // What commits wait for is unknown: nobody can be confirmed, and nobody stays named.
-      if (!voters.isEmpty()) {
-        actions.add(write(c, List.of(), Optional.of(version)));
-      }
+      // The probe could not read what commits wait for (Patroni: "Error communicating with PostgreSQL").
+      // Only Primus changes it, and it did not, so the key still holds; nobody new can be confirmed.
       return new Step(actions, Optional.empty(), noSyncStandby);
     }
     SynchronousStandbys ssn = current.get();

@@ -218,9 +218,11 @@ class SyncReplicationTest {
   }
 
   @Test
-  void withoutKnowingSsnNoStandbyStaysNamed() {
-    Decision d = primary(syncCluster().sync("node1", "node2"), primaryAt(1500).standby("node2", "sync", 1500)).decide();
-    assertEquals(List.of(new Action.WriteSyncState(state("node1"), Optional.of(SYNC_VERSION))), syncActions(d));
+  void withoutKnowingSsnNothingChangesAndNobodyIsAdded() {
+    Decision kept = primary(syncCluster().sync("node1", "node2"), primaryAt(1500).standby("node2", "sync", 1500)).decide();
+    assertEquals(List.of(), syncActions(kept), "SSN is Primus's to change, and it did not");
+    Decision notAdded = primary(syncCluster().sync("node1"), primaryAt(1500).standby("node2", "sync", 1500)).decide();
+    assertEquals(List.of(), syncActions(notAdded), "nobody is confirmed without knowing what commits wait for");
   }
 
   // ---- strict ----------------------------------------------------------------------------------
