@@ -166,6 +166,7 @@ final class SimDatabase {
         up ? Optional.ofNullable(startedAt) : Optional.empty(),
         rows,
         timelineHistory(),
+        Optional.empty(),
         ssn);
   }
 
