@@ -50,6 +50,19 @@ public sealed interface Action {
 
   // ---- DCS: other keys ------------------------------------------------------------------------
 
+  /** Write {@code failsafe} = member name to {@code api_url} (a plain put, as Patroni does). */
+  record WriteFailsafe(java.util.Map<String, String> members) implements Action {
+    public WriteFailsafe {
+      members = java.util.Map.copyOf(members);
+    }
+    @Override public boolean writesDcs() { return true; }
+  }
+
+  /** Delete {@code failsafe}: failsafe_mode was turned off, so no primary relies on a stale topology. */
+  record DeleteFailsafe() implements Action {
+    @Override public boolean writesDcs() { return true; }
+  }
+
   /** Race for {@code initialize} (create-if-absent) with an empty value: the winner bootstraps. */
   record RaceInitialize() implements Action {
     @Override public boolean writesDcs() { return true; }
@@ -159,6 +172,33 @@ public sealed interface Action {
   record QueryPeers(List<String> members) implements Action {
     public QueryPeers {
       members = List.copyOf(members);
+    }
+  }
+
+  /**
+   * Failsafe mode, the DCS unreachable: send {@code POST /failsafe} to these members (name to REST API
+   * URL, from the last known {@code failsafe} key) in parallel with a short timeout, and decide again at
+   * once with the answers in {@link Observation#failsafeAnswers()}.
+   *
+   * @param members     who to ask, by name, with their {@code api_url}
+   * @param walPosition this primary's current WAL position, sent as its {@code slots} entry
+   */
+  record AskFailsafe(java.util.Map<String, String> members, long walPosition) implements Action {
+    public AskFailsafe {
+      members = java.util.Map.copyOf(members);
+    }
+  }
+
+  /**
+   * Every member of {@code failsafe} accepted: keep running as the primary without the DCS. Nothing to
+   * execute beyond reporting it ({@code failsafe_mode_is_active}); the memory counts this member leader
+   * for a ttl from {@code since}, as a lock renewal would.
+   *
+   * @param since when the accepted requests were sent
+   */
+  record KeepLeadingInFailsafe(java.time.Instant since) implements Action {
+    public KeepLeadingInFailsafe {
+      Objects.requireNonNull(since, "since");
     }
   }
 

@@ -138,6 +138,13 @@ public record AgentMemory(
       } else {
         m.lastRenewFailed = true;
       }
+    } else if (action instanceof Action.KeepLeadingInFailsafe keep) {
+      // Every member agreed not to race for a ttl from when it was asked: as good as a renewal for the
+      // time this member counts itself leader (Patroni's set_is_leader), but a known loss is not undone.
+      if (ok && m.lastLockUpdate.map(t -> t.isBefore(keep.since())).orElse(true)) {
+        m.lastLockUpdate = java.util.Optional.of(keep.since());
+        m.lastRenewFailed = false;
+      }
     } else if (action instanceof Action.ReleaseLeaderLock) {
       if (ok) {
         m.released(at);

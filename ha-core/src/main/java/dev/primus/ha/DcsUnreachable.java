@@ -9,6 +9,8 @@ import java.util.Optional;
  * <p>A running primary (or one being promoted) cannot prove it still holds the lock, so it demotes
  * {@code offline} at once, long before its lease can expire elsewhere ({@code loop_wait +
  * 2*retry_timeout <= ttl} is what guarantees the time for that). Paused clusters are left alone. Every
+ * With {@code failsafe_mode} on, the primary first asks the other members of the {@code failsafe} key
+ * and keeps running if they all accept ({@link Failsafe}). Every
  * other member does nothing destructive: it keeps running as it is and waits for the DCS.
  */
 final class DcsUnreachable {
@@ -20,6 +22,10 @@ final class DcsUnreachable {
     }
     boolean mayTakeWrites = c.local.isRunningPrimary() || c.inProgress(Action.Promote.class);
     if (mayTakeWrites && !c.stopUnderway()) {
+      Optional<Plan> failsafe = Failsafe.whileDcsUnreachable(c);
+      if (failsafe.isPresent()) {
+        return failsafe.get();
+      }
       return Plan.because(Reason.DCS_UNREACHABLE_DEMOTING)
           .then(new Action.Demote(DemoteMode.OFFLINE, Optional.empty()))
           .recheckAfter(c.soon());

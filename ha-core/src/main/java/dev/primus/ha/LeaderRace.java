@@ -43,6 +43,10 @@ final class LeaderRace {
       }
       return promote(c);
     }
+    Optional<Plan> failsafe = Failsafe.beforeRace(c);
+    if (failsafe.isPresent()) {
+      return failsafe.get();
+    }
     if (c.memory.lostLastRace()) {
       // The view does not show the winner yet: let it catch up rather than race again at once.
       return Plan.because(Reason.LOST_RACE).recheckAfter(c.soon());

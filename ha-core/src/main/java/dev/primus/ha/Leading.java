@@ -96,6 +96,7 @@ final class Leading {
         .then(Watchdog.afterLockUpdate(c))
         .then(statusIfChanged(c))
         .then(HistoryUpdate.afterPromotion(c))
+        .then(Failsafe.keyUpdate(c))
         .about(c.me)
         .recheckAfter(recheck);
     // After the member key: the sync key may meet a CAS conflict, which must hold nothing else back; its

@@ -13,14 +13,26 @@ import java.util.Optional;
  * @param inProgress the long action the executor is running, if any
  * @param peers      answers to the last {@link Action.QueryPeers}, by member name; empty when not asked
  *                   this cycle
+ * @param failsafeAnswers the answers to the last {@link Action.AskFailsafe}, when the last decision asked
+ * @param failsafeReceived the last {@code POST /failsafe} this member accepted, if any (however old: the
+ *                   engine judges its age)
  */
 public record Observation(
-    ClusterView cluster, LocalState local, Optional<InProgress> inProgress, Map<String, PeerAnswer> peers) {
+    ClusterView cluster, LocalState local, Optional<InProgress> inProgress, Map<String, PeerAnswer> peers,
+    Optional<FailsafeAnswers> failsafeAnswers, Optional<FailsafeNotice> failsafeReceived) {
 
   public Observation {
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(local, "local");
     Objects.requireNonNull(inProgress, "inProgress");
     peers = Map.copyOf(peers);
+    Objects.requireNonNull(failsafeAnswers, "failsafeAnswers");
+    Objects.requireNonNull(failsafeReceived, "failsafeReceived");
+  }
+
+  /** An observation with nothing from failsafe mode. */
+  public Observation(
+      ClusterView cluster, LocalState local, Optional<InProgress> inProgress, Map<String, PeerAnswer> peers) {
+    this(cluster, local, inProgress, peers, Optional.empty(), Optional.empty());
   }
 }

@@ -40,6 +40,7 @@ final class ClusterBuilder {
   private ClusterStatus status = ClusterStatus.EMPTY;
   private final List<InvalidValue> invalid = new ArrayList<>();
   private ConnectionState connection = ConnectionState.CONNECTED;
+  private Optional<Map<String, String>> failsafe = Optional.empty();
 
   static ClusterBuilder cluster() {
     return new ClusterBuilder();
@@ -156,13 +157,23 @@ final class ClusterBuilder {
     return this;
   }
 
+  /** The {@code failsafe} key: alternating member names and api URLs. */
+  ClusterBuilder failsafe(String... nameAndUrl) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < nameAndUrl.length; i += 2) {
+      m.put(nameAndUrl[i], nameAndUrl[i + 1]);
+    }
+    failsafe = Optional.of(m);
+    return this;
+  }
+
   ClusterBuilder disconnected() {
     return connection(ConnectionState.SUSPENDED);
   }
 
   ClusterView build() {
     Optional<Versioned<DynamicConfig>> cfg = config.map(c -> new Versioned<>(new DynamicConfig(c), CONFIG_VERSION));
-    return new ClusterView(initialize, cfg, leader, members, failover, sync, history, status, Optional.empty(),
+    return new ClusterView(initialize, cfg, leader, members, failover, sync, history, status, failsafe,
         invalid, connection);
   }
 }

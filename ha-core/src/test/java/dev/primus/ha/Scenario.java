@@ -28,6 +28,8 @@ final class Scenario {
   private boolean removeOnRewindFailure;
   private boolean removeOnDiverged;
   private Instant now = T0;
+  private Optional<FailsafeAnswers> failsafeAnswers = Optional.empty();
+  private Optional<FailsafeNotice> failsafeReceived = Optional.empty();
 
   private Scenario(String name) {
     this.name = name;
@@ -74,6 +76,17 @@ final class Scenario {
 
   Scenario unreachable(String member) {
     peers.put(member, new PeerAnswer.NoAnswer("timed out after 2 s"));
+    return this;
+  }
+
+  Scenario failsafeAnswers(Instant askedAt, Map<String, FailsafeAnswer> answers) {
+    failsafeAnswers = Optional.of(new FailsafeAnswers(askedAt, answers));
+    return this;
+  }
+
+  Scenario failsafeReceived(String leader, Instant at) {
+    failsafeReceived = Optional.of(new FailsafeNotice(leader, "http://" + leader + ":8008/patroni",
+        "postgres://" + leader + ":5432/postgres", at));
     return this;
   }
 
@@ -130,7 +143,7 @@ final class Scenario {
   }
 
   Observation observation() {
-    return new Observation(cluster.build(), local.build(), inProgress, peers);
+    return new Observation(cluster.build(), local.build(), inProgress, peers, failsafeAnswers, failsafeReceived);
   }
 
   Decision decide() {

@@ -424,6 +424,23 @@ public final class PatroniDcs {
     return put(path.failsafe(), PatroniCodec.encodeFailsafe(members));
   }
 
+  /**
+   * Deletes {@code failsafe} (failsafe_mode turned off) whatever it holds: it is a plain-put key, so the
+   * delete goes by the version just read, again if it changed meanwhile.
+   *
+   * @return {@link DeleteResult#DELETED}, {@link DeleteResult#ABSENT}, or {@link DeleteResult#CONFLICT}
+   *     if the key kept changing
+   */
+  public DeleteResult deleteFailsafe() throws DcsException {
+    String key = path.failsafe();
+    DeleteResult r = DeleteResult.CONFLICT;
+    for (int attempt = 0; attempt < TAKE_ATTEMPTS && r == DeleteResult.CONFLICT; attempt++) {
+      Optional<KeyValue> current = store.read(key).get(key);
+      r = current.isEmpty() ? DeleteResult.ABSENT : store.deleteIfVersion(key, current.get().version());
+    }
+    return r;
+  }
+
   private long put(String key, String value) throws DcsException {
     return written(store.put(key, value, Optional.empty()), key);
   }
