@@ -120,13 +120,16 @@ public final class ActionExecutor implements AutoCloseable {
    * @param clusterChanged a write that changes what the cluster looks like succeeded (lock, initialize,
    *                       config, failover, sync): worth looking again at once
    * @param askPeers       the members a {@link Action.QueryPeers} asked about, if one was in the decision
+   * @param askFailsafe    the {@link Action.AskFailsafe} of the decision, if any: the loop sends the
+   *                       requests before its next observation
    */
   public record Result(List<Executed> executed, List<Action> started, boolean failed, boolean dcsUnavailable,
-      boolean clusterChanged, Optional<List<String>> askPeers) {
+      boolean clusterChanged, Optional<List<String>> askPeers, Optional<Action.AskFailsafe> askFailsafe) {
     public Result {
       executed = List.copyOf(executed);
       started = List.copyOf(started);
       Objects.requireNonNull(askPeers, "askPeers");
+      Objects.requireNonNull(askFailsafe, "askFailsafe");
     }
   }
 
@@ -138,7 +141,15 @@ public final class ActionExecutor implements AutoCloseable {
     boolean dcsUnavailable = false;
     boolean changed = false;
     Optional<List<String>> askPeers = Optional.empty();
+    Optional<Action.AskFailsafe> askFailsafe = Optional.empty();
     for (Action a : decision.actions()) {
+      if (a instanceof Action.AskFailsafe f) {
+        // Like QueryPeers: the requests go out when the loop next observes (PeerClient, in parallel).
+        askFailsafe = Optional.of(f);
+        state.record(a, ok(), clock.instant());
+        executed.add(new Executed(a, ok()));
+        continue;
+      }
       if (a instanceof Action.QueryPeers q) {
         // The answers are gathered when the loop next observes (PeerClient, 2 s each, in parallel).
         askPeers = Optional.of(q.members());
@@ -184,7 +195,7 @@ public final class ActionExecutor implements AutoCloseable {
       // long actions must all be known before the thread may run out of work.
       submitChain(List.copyOf(chain));
     }
-    return new Result(executed, chain, failed, dcsUnavailable, changed, askPeers);
+    return new Result(executed, chain, failed, dcsUnavailable, changed, askPeers, askFailsafe);
   }
 
   /**
@@ -341,12 +352,23 @@ public final class ActionExecutor implements AutoCloseable {
       if (a instanceof Action.WriteSyncState w) {
         return written(d.writeSync(w.state(), w.expectedVersion()), "sync");
       }
+      if (a instanceof Action.WriteFailsafe w) {
+        d.writeFailsafe(w.members());
+        return ok();
+      }
+      if (a instanceof Action.DeleteFailsafe) {
+        return d.deleteFailsafe() == DeleteResult.CONFLICT ? conflict("failsafe kept changing meanwhile") : ok();
+      }
       if (a instanceof Action.DeleteSyncState del) {
         // Gone already is as good as deleted; another version means somebody else wrote it meanwhile.
         return d.deleteSync(del.version()) == DeleteResult.CONFLICT ? conflict("sync changed meanwhile (CAS conflict)") : ok();
       }
     } catch (DcsException e) {
       return new ActionOutcome.DcsUnavailable(e.kind() + ": " + e.getMessage());
+    }
+    if (a instanceof Action.KeepLeadingInFailsafe) {
+      // Nothing to run: the decision is the point, and the memory records it.
+      return ok();
     }
     try {
       if (a instanceof Action.ActivateWatchdog) {

@@ -14,12 +14,16 @@ import dev.primus.dcs.spi.PollingWatch;
 import dev.primus.ha.Action;
 import dev.primus.ha.ActionOutcome;
 import dev.primus.ha.DatabaseRole;
+import dev.primus.ha.FailsafeAnswer;
+import dev.primus.ha.FailsafeAnswers;
+import dev.primus.ha.FailsafeNotice;
 import dev.primus.ha.Decision;
 import dev.primus.ha.HaEngine;
 import dev.primus.ha.InProgress;
 import dev.primus.ha.LocalState;
 import dev.primus.ha.Observation;
 import dev.primus.ha.PeerAnswer;
+import dev.primus.ha.Reason;
 import dev.primus.ha.StopMode;
 import dev.primus.ha.Timings;
 import dev.primus.ha.driver.DatabaseDriver;
@@ -121,6 +125,11 @@ public final class HaLoop implements NodeStatusSource {
 
   // Loop-thread state.
   private List<String> pendingPeers = List.of();
+  private Optional<Action.AskFailsafe> pendingFailsafe = Optional.empty();
+  /** The last POST /failsafe this member accepted (written by the REST thread). */
+  private final java.util.concurrent.atomic.AtomicReference<FailsafeNotice> failsafeReceived =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  private volatile boolean failsafeActive;
   private int immediateStreak;
   private Map<String, Object> appliedDynamicParameters;
   private Map<String, Object> failedParameters;
@@ -341,15 +350,26 @@ public final class HaLoop implements NodeStatusSource {
       answers = peers.query(lastView, pendingPeers);
       pendingPeers = List.of();
     }
+    Optional<FailsafeAnswers> failsafeAnswers = Optional.empty();
+    if (pendingFailsafe.isPresent()) {
+      Action.AskFailsafe ask = pendingFailsafe.get();
+      pendingFailsafe = Optional.empty();
+      Instant askedAt = clock.instant();
+      Map<String, FailsafeAnswer> got = peers.askFailsafe(ask.members(), new PeerClient.FailsafeRequest(
+          config.ha().name(), config.ha().connUrl(), config.ha().apiUrl(), ask.walPosition()));
+      got.forEach((m, a) -> LOG.info("failsafe answer from {}: {}", m, a));
+      failsafeAnswers = Optional.of(new FailsafeAnswers(askedAt, got));
+    }
     ClusterView view = observeDcs();
     maybeResizeLease(view);
     // Sampled before the probe: only this thread starts long actions, so none can begin or end unseen in between.
     boolean busyBefore = executor.busy();
     LocalState local = replicaTimeline.apply(driver.probe());
     callbacks.observed(local, busyBefore);
-    Decision decision = decideAndLog(view, local, answers);
+    Decision decision = decideAndLog(view, local, answers, failsafeAnswers);
     ActionExecutor.Result result = executor.execute(decision);
     result.askPeers().ifPresent(p -> pendingPeers = p);
+    pendingFailsafe = result.askFailsafe();
 
     if (result.dcsUnavailable() && view.connection().isConnected()) {
       // The DCS stopped answering in the middle of the cycle: decide again at once on what is known,
@@ -357,8 +377,9 @@ public final class HaLoop implements NodeStatusSource {
       view = stale(view);
       lastView = view;
       local = replicaTimeline.apply(driver.probe());
-      decision = decideAndLog(view, local, Map.of());
+      decision = decideAndLog(view, local, Map.of(), Optional.empty());
       result = executor.execute(decision);
+      pendingFailsafe = result.askFailsafe();
     }
 
     if (view.connection().isConnected()) {
@@ -366,14 +387,17 @@ public final class HaLoop implements NodeStatusSource {
       noteSlotMembers(view);
       maintainSlots(view, local);
     }
+    failsafeActive = decision.reason() == Reason.FAILSAFE_LEADING;
     Duration wait = nextWait(decision, result);
     publish(view, local, decision, clock.instant().plus(wait));
     return wait;
   }
 
-  private Decision decideAndLog(ClusterView view, LocalState local, Map<String, PeerAnswer> answers) {
+  private Decision decideAndLog(ClusterView view, LocalState local, Map<String, PeerAnswer> answers,
+      Optional<FailsafeAnswers> failsafeAnswers) {
     AgentState.Snapshot s = state.snapshot();
-    Observation obs = new Observation(view, local, s.inProgress(), answers);
+    Observation obs = new Observation(view, local, s.inProgress(), answers, failsafeAnswers,
+        Optional.ofNullable(failsafeReceived.get()));
     Decision d = HaEngine.decide(obs, s.memory(), config.ha(), clock.instant());
     LOG.info("{}", d.message());
     if (LOG.isDebugEnabled()) {
@@ -622,6 +646,14 @@ public final class HaLoop implements NodeStatusSource {
     return view.config().map(Versioned::value).orElse(config.ha().bootstrapDcs());
   }
 
+  /**
+   * Remembers a {@code POST /failsafe} this member accepted (the REST thread calls it); the engine keeps
+   * this member out of the leader race for a ttl from {@code notice.receivedAt()}.
+   */
+  void failsafeReceived(FailsafeNotice notice) {
+    failsafeReceived.set(Objects.requireNonNull(notice, "notice"));
+  }
+
   // ================================================================= the status snapshot
 
   private NodeStatus initialStatus() {
@@ -645,7 +677,7 @@ public final class HaLoop implements NodeStatusSource {
         .toList();
     status = new NodeStatus(view, local, st, role, leaderUntil, effectiveConfig(view), config.ha().tags(), dcsLastSeen,
         nextCycleDue, local.serverVersion().orElse(0), Optional.empty(), false, Optional.empty(), rows,
-        scheduledRestart.map(ScheduledRestart::published), s.memory().watchdogFailed(), false);
+        scheduledRestart.map(ScheduledRestart::published), s.memory().watchdogFailed(), failsafeActive);
   }
 
   /** The state to report when the decision wrote no member key (the DCS is unreachable). */

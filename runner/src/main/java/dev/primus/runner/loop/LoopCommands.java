@@ -232,6 +232,11 @@ final class LoopCommands implements ClusterCommands {
   }
 
   @Override
+  public void failsafeReceived(dev.primus.ha.FailsafeNotice notice) {
+    loop.failsafeReceived(notice);
+  }
+
+  @Override
   public ReinitializeResult reinitialize(boolean force, boolean fromLeader) {
     ClusterView cluster;
     try {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.primus.dcs.model.ClusterView;
 import dev.primus.dcs.model.Member;
 import dev.primus.dcs.model.Tags;
+import dev.primus.ha.FailsafeAnswer;
 import dev.primus.ha.PeerAnswer;
 import dev.primus.ha.PeerStatus;
 import java.net.URI;
@@ -37,6 +38,67 @@ public interface PeerClient {
 
   /** The answers of {@code members}, by name, as {@code view} lists their {@code api_url}s. */
   Map<String, PeerAnswer> query(ClusterView view, List<String> members);
+
+  /**
+   * What a primary without the DCS sends to each member of {@code failsafe} (Patroni's body).
+   *
+   * @param name        this member's name
+   * @param connUrl     its PostgreSQL connection URL
+   * @param apiUrl      its REST API URL
+   * @param walPosition its current WAL position, sent as {@code slots: {<name>: lsn}}
+   */
+  record FailsafeRequest(String name, String connUrl, String apiUrl, long walPosition) {
+    public FailsafeRequest {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(connUrl, "connUrl");
+      Objects.requireNonNull(apiUrl, "apiUrl");
+    }
+
+    String json() {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("name", name);
+      doc.put("conn_url", connUrl);
+      doc.put("api_url", apiUrl);
+      doc.put("slots", Map.of(name, walPosition));
+      try {
+        return Http.JSON.writeValueAsString(doc);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /**
+   * Sends {@code POST /failsafe} to {@code members} (name to {@code api_url}) in parallel, each with the
+   * short timeout, and returns every member's answer: {@link FailsafeAnswer.Accepted} only for a 200 whose
+   * body is exactly {@code Accepted}. This default refuses for everyone, so a client that cannot post
+   * never keeps a primary up.
+   */
+  default Map<String, FailsafeAnswer> askFailsafe(Map<String, String> members, FailsafeRequest request) {
+    Map<String, FailsafeAnswer> out = new LinkedHashMap<>();
+    members.keySet().forEach(m -> out.put(m, new FailsafeAnswer.Refused("this peer client cannot send POST /failsafe")));
+    return out;
+  }
+
+  /** {@code api_url} with its path replaced by {@code /<endpoint>}, as Patroni addresses a member's endpoints. */
+  static URI endpoint(String apiUrl, String endpoint) {
+    URI u = URI.create(apiUrl);
+    return u.resolve("/" + endpoint);
+  }
+
+  /** Reads one {@code POST /failsafe} answer. */
+  static FailsafeAnswer failsafeAnswer(int status, String body, Optional<String> lsnHeader) {
+    if (status != 200 || !"Accepted".equals(body)) {
+      return new FailsafeAnswer.Refused("HTTP " + status + " " + body);
+    }
+    Optional<Long> lsn = Optional.empty();
+    try {
+      lsn = lsnHeader.map(String::trim).map(Long::parseLong);
+    } catch (NumberFormatException e) {
+      // Patroni ignores an unreadable lsn header too: the answer still counts.
+    }
+    return new FailsafeAnswer.Accepted(lsn);
+  }
 
   /** The HTTP implementation, with {@code client} (its SSL context decides how HTTPS peers are trusted). */
   static PeerClient http(HttpClient client, Duration timeout) {
@@ -138,6 +200,43 @@ public interface PeerClient {
         } catch (InterruptedException i) {
           Thread.currentThread().interrupt();
           out.put(e.getKey(), new PeerAnswer.NoAnswer("interrupted"));
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public Map<String, FailsafeAnswer> askFailsafe(Map<String, String> members, FailsafeRequest request) {
+      Map<String, CompletableFuture<FailsafeAnswer>> pending = new LinkedHashMap<>();
+      Map<String, FailsafeAnswer> out = new LinkedHashMap<>();
+      String body = request.json();
+      for (Map.Entry<String, String> m : members.entrySet()) {
+        HttpRequest req;
+        try {
+          req = HttpRequest.newBuilder(endpoint(m.getValue(), "failsafe")).timeout(timeout)
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        } catch (IllegalArgumentException e) {
+          out.put(m.getKey(), new FailsafeAnswer.Refused("bad api_url " + m.getValue()));
+          continue;
+        }
+        pending.put(m.getKey(), client.sendAsync(req, HttpResponse.BodyHandlers.ofString())
+            .thenApply(r -> failsafeAnswer(r.statusCode(), r.body(), r.headers().firstValue("lsn")))
+            .exceptionally(e -> new FailsafeAnswer.Refused(String.valueOf(e.getCause() != null ? e.getCause() : e))));
+      }
+      long deadline = System.nanoTime() + timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(200);
+      for (Map.Entry<String, CompletableFuture<FailsafeAnswer>> e : pending.entrySet()) {
+        long left = Math.max(0, deadline - System.nanoTime());
+        try {
+          out.put(e.getKey(), e.getValue().get(left, TimeUnit.NANOSECONDS));
+        } catch (TimeoutException t) {
+          e.getValue().cancel(true);
+          out.put(e.getKey(), new FailsafeAnswer.Refused("no answer within " + timeout.toMillis() + " ms"));
+        } catch (ExecutionException x) {
+          out.put(e.getKey(), new FailsafeAnswer.Refused(String.valueOf(x.getCause())));
+        } catch (InterruptedException i) {
+          Thread.currentThread().interrupt();
+          out.put(e.getKey(), new FailsafeAnswer.Refused("interrupted"));
         }
       }
       return out;

@@ -55,4 +55,10 @@ public interface ClusterCommands {
    * unconditionally otherwise ({@code PUT}). Wakes the loop on success.
    */
   WriteResult writeConfig(DynamicConfig config, OptionalLong expectedVersion) throws DcsException;
+
+  /**
+   * Remembers an accepted {@code POST /failsafe}: while it is less than ttl old this member stays out of
+   * the leader race. Returns at once.
+   */
+  void failsafeReceived(dev.primus.ha.FailsafeNotice notice);
 }

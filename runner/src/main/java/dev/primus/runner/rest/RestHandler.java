@@ -75,9 +75,13 @@ final class RestHandler implements HttpHandler {
 
   private record Json(int code, Object body) implements Response {}
 
-  private record Text(int code, String body, String contentType) implements Response {
+  private record Text(int code, String body, String contentType, Map<String, String> headers) implements Response {
     Text(int code, String body) {
-      this(code, body, TEXT);
+      this(code, body, TEXT, Map.of());
+    }
+
+    Text(int code, String body, String contentType) {
+      this(code, body, contentType, Map.of());
     }
   }
 
@@ -162,6 +166,10 @@ final class RestHandler implements HttpHandler {
   }
 
   private Response unsafe(HttpExchange ex, String method, String first) throws BadRequest, DcsException, IOException {
+    if (method.equals("POST") && first.equals("failsafe")) {
+      // Peer to peer, and Patroni applies neither authentication nor the allowlist to it.
+      return postFailsafe(ex);
+    }
     Command c = command(method, first);
     if (c == null) {
       return new Text(501, "unsupported method " + method + " " + ex.getRequestURI().getPath());
@@ -382,6 +390,39 @@ final class RestHandler implements HttpHandler {
     return Optional.of(m.group(2).equals("min") ? n * 60 : m.group(2).equals("h") ? n * 3600 : n);
   }
 
+  /**
+   * {@code POST /failsafe} from a primary that lost the DCS (Patroni's answers): 502 when failsafe mode is
+   * off; 500 {@code Running as a leader} from a running primary; otherwise remember the sender and answer
+   * 200 {@code Accepted} with this member's WAL position in the {@code lsn} header.
+   */
+  private Response postFailsafe(HttpExchange ex) throws BadRequest, IOException {
+    NodeStatus s = source.current();
+    if (!s.config().failsafeMode()) {
+      return new Text(502, "failsafe mode is not enabled");
+    }
+    Optional<JsonBody> read = body(ex, true);
+    if (read.isEmpty() || read.get().isEmpty()) {
+      throw new BadRequest("a JSON object with name, conn_url and api_url is required");
+    }
+    JsonBody body = read.get();
+    String name = required(body, "name");
+    String connUrl = required(body, "conn_url");
+    String apiUrl = required(body, "api_url");
+    if (s.local().isRunningPrimary()) {
+      return new Text(500, "Running as a leader");
+    }
+    commands.failsafeReceived(new dev.primus.ha.FailsafeNotice(name, apiUrl, connUrl, clock.instant()));
+    return new Text(200, "Accepted", TEXT, Map.of("lsn", Long.toString(s.local().walPosition())));
+  }
+
+  private static String required(JsonBody body, String field) throws BadRequest {
+    Optional<String> v = body.string(field);
+    if (v.isEmpty() || v.get().isBlank()) {
+      throw new BadRequest("field '" + field + "' is required (a non-empty string)");
+    }
+    return v.get();
+  }
+
   private Response reinitialize(HttpExchange ex) throws BadRequest, IOException {
     JsonBody body = body(ex, false).orElseThrow().only(REINIT_FIELDS);
     boolean force = body.bool("force");
@@ -529,6 +570,7 @@ final class RestHandler implements HttpHandler {
       bytes = JsonBody.MAPPER.writeValueAsBytes(j.body());
     } else if (r instanceof Text t) {
       ex.getResponseHeaders().set("Content-Type", t.contentType());
+      t.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
       bytes = t.body().getBytes(StandardCharsets.UTF_8);
     } else {
       ex.sendResponseHeaders(r.code(), -1);

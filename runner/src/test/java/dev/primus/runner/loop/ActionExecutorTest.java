@@ -390,6 +390,38 @@ class ActionExecutorTest {
     assertTrue(key("sync").isEmpty());
   }
 
+  @Test
+  void failsafeIsWrittenAsAPlainPutAndDeletedWhateverItsVersion() throws Exception {
+    ActionExecutor.Result written = executor.execute(decision(new Action.WriteFailsafe(
+        Map.of("node2", "http://10.0.0.2:8008/patroni", "node1", "http://10.0.0.1:8008/patroni"))));
+    assertFalse(written.failed(), written.toString());
+    assertEquals("{\"node1\":\"http://10.0.0.1:8008/patroni\",\"node2\":\"http://10.0.0.2:8008/patroni\"}",
+        key("failsafe").orElseThrow().value());
+    other.writeFailsafe(Map.of("node2", "http://10.0.0.2:8008/patroni"));
+
+    ActionExecutor.Result deleted = executor.execute(decision(new Action.DeleteFailsafe()));
+    assertFalse(deleted.failed(), deleted.toString());
+    assertTrue(key("failsafe").isEmpty());
+    ActionExecutor.Result again = executor.execute(decision(new Action.DeleteFailsafe()));
+    assertFalse(again.failed(), "an absent key is as good as deleted");
+  }
+
+  @Test
+  void askFailsafeIsPassedOnToTheNextObservationAndKeepingTheRoleCountsAsALockUpdate() {
+    java.time.Instant asked = clock.instant();
+    Action.AskFailsafe ask = new Action.AskFailsafe(Map.of("node2", "http://10.0.0.2:8008/patroni"), 4242);
+    ActionExecutor.Result r = executor.execute(decision(ask));
+    assertEquals(Optional.of(ask), r.askFailsafe());
+    assertFalse(r.failed());
+    assertEquals(Optional.empty(), r.askPeers());
+
+    ActionExecutor.Result kept = executor.execute(decision(new Action.KeepLeadingInFailsafe(asked),
+        new Action.KeepaliveWatchdog()));
+    assertFalse(kept.failed(), kept.toString());
+    assertEquals(1, watchdog.keepalives);
+    assertEquals(Optional.of(asked), state.snapshot().memory().lastLockUpdate());
+  }
+
   /** A watchdog that counts calls and can be told to fail. */
   static final class WatchdogTestDouble implements Watchdog {
     int activations;

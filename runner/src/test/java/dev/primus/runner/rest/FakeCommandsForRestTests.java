@@ -37,6 +37,8 @@ final class FakeCommandsForRestTests implements ClusterCommands {
   volatile DcsException configWriteFailure;
   final List<ConfigWrite> configWrites = new CopyOnWriteArrayList<>();
 
+  final List<dev.primus.ha.FailsafeNotice> failsafeNotices = new CopyOnWriteArrayList<>();
+
   /** One call of {@link #writeConfig}. */
   record ConfigWrite(DynamicConfig config, OptionalLong expectedVersion) {}
 
@@ -95,5 +97,10 @@ final class FakeCommandsForRestTests implements ClusterCommands {
     }
     configWrites.add(new ConfigWrite(config, expectedVersion));
     return configWriteResult;
+  }
+
+  @Override
+  public void failsafeReceived(dev.primus.ha.FailsafeNotice notice) {
+    failsafeNotices.add(notice);
   }
 }

@@ -1,0 +1,96 @@
+package dev.primus.runner.loop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.primus.ha.FailsafeAnswer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** POST /failsafe over real HTTP: who counts as having accepted, and what the primary sends. */
+class PeerClientFailsafeTest {
+  private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+  private final List<String> bodies = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void stop() {
+    servers.forEach(s -> s.stop(0));
+  }
+
+  /** A peer answering every POST /failsafe with {@code code} and {@code body}; returns its api_url. */
+  private String peer(int code, String body, Map<String, String> headers) throws IOException {
+    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    s.createContext("/failsafe", ex -> {
+      bodies.add(ex.getRequestMethod() + " " + new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+      byte[] b = body.getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(code, b.length);
+      ex.getResponseBody().write(b);
+      ex.close();
+    });
+    s.start();
+    servers.add(s);
+    return "http://127.0.0.1:" + s.getAddress().getPort() + "/patroni";
+  }
+
+  private static String closedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return "http://127.0.0.1:" + s.getLocalPort() + "/patroni";
+    }
+  }
+
+  @Test
+  void onlyA200AcceptedCountsAndTheLsnHeaderIsRead() throws Exception {
+    PeerClient client = PeerClient.http(HttpClient.newHttpClient(), Duration.ofMillis(800));
+    Map<String, String> members = Map.of(
+        "node2", peer(200, "Accepted", Map.of("lsn", "4096")),
+        "node3", peer(500, "Running as a leader", Map.of()),
+        "node4", peer(200, "OK", Map.of()),
+        "node5", closedPort());
+
+    Map<String, FailsafeAnswer> got = client.askFailsafe(members,
+        new PeerClient.FailsafeRequest("node1", "postgres://127.0.0.1:5432/postgres", "http://127.0.0.1:8008/patroni", 777));
+
+    assertEquals(new FailsafeAnswer.Accepted(Optional.of(4096L)), got.get("node2"));
+    assertInstanceOf(FailsafeAnswer.Refused.class, got.get("node3"));
+    assertTrue(((FailsafeAnswer.Refused) got.get("node3")).reason().contains("500"), got.toString());
+    assertInstanceOf(FailsafeAnswer.Refused.class, got.get("node4"), "Patroni wants the body to be exactly Accepted");
+    assertInstanceOf(FailsafeAnswer.Refused.class, got.get("node5"), "nobody listening");
+    assertEquals(4, got.size());
+
+    assertEquals(3, bodies.size());
+    String sent = bodies.get(0);
+    assertTrue(sent.startsWith("POST "), sent);
+    JsonNode doc = PeerClient.Http.JSON.readTree(sent.substring(5));
+    assertEquals("node1", doc.get("name").asText());
+    assertEquals("postgres://127.0.0.1:5432/postgres", doc.get("conn_url").asText());
+    assertEquals("http://127.0.0.1:8008/patroni", doc.get("api_url").asText());
+    assertEquals(777, doc.get("slots").get("node1").asLong());
+  }
+
+  @Test
+  void aClientWithoutFailsafeSupportRefusesForEveryone() {
+    PeerClient none = (view, members) -> Map.of();
+    Map<String, FailsafeAnswer> got = none.askFailsafe(Map.of("node2", "http://x/patroni"),
+        new PeerClient.FailsafeRequest("node1", "c", "a", 1));
+    assertInstanceOf(FailsafeAnswer.Refused.class, got.get("node2"));
+  }
+
+  @Test
+  void theEndpointReplacesTheApiUrlPath() {
+    assertEquals("https://10.0.0.2:8008/failsafe", PeerClient.endpoint("https://10.0.0.2:8008/patroni", "failsafe").toString());
+  }
+}
