@@ -72,11 +72,16 @@ final class CandidateRanking {
     exclude.add(c.me);
     oldLeader.filter(l -> !l.equals(c.me)).ifPresent(exclude::add);
 
-    List<String> askable = c.cluster.members().stream()
+    List<String> registered = c.cluster.members().stream()
         .filter(m -> !exclude.contains(m.name()))
         .filter(m -> !m.status().apiUrl().isBlank())
         .map(Member::name)
         .toList();
+    // With failsafe_mode the members of the failsafe key are asked too (Patroni's all_known_members): a
+    // primary running on failsafe without the DCS has no member key, but answers that it is alive.
+    java.util.LinkedHashSet<String> asked = new java.util.LinkedHashSet<>(registered);
+    Failsafe.listedPeers(c).stream().filter(n -> !exclude.contains(n)).forEach(asked::add);
+    List<String> askable = List.copyOf(asked);
     if (!askable.isEmpty() && c.obs.peers().isEmpty()) {
       return new Verdict.AskPeers(askable);
     }
@@ -155,7 +160,9 @@ final class CandidateRanking {
    * or nobody would take the lock.
    */
   private static boolean eligible(Cycle c, String name, PeerStatus p) {
-    return mayLead(p) && p.walPosition() > 0 && c.syncAllows(name) && !aheadOfTheCluster(c, p)
+    return mayLead(p) && p.walPosition() > 0 && c.syncAllows(name) && !Failsafe.keptOutOfRace(c, name)
+        && !Failsafe.askedOnlyAsListed(c, name)
+        && !aheadOfTheCluster(c, p)
         && c.cluster.status().optime() - shared(c, p) <= c.dcs().maximumLagOnFailover();
   }
 
@@ -166,7 +173,10 @@ final class CandidateRanking {
    * goes on without it.
    */
   private static boolean candidateCanTakeOver(Cycle c, String candidate, PeerStatus p) {
-    if (p == null || !mayLead(p) || p.walPosition() <= 0 || aheadOfTheCluster(c, p) || !c.syncAllows(candidate)) {
+    if (p == null || !mayLead(p) || p.walPosition() <= 0 || aheadOfTheCluster(c, p) || !c.syncAllows(candidate)
+        || Failsafe.keptOutOfRace(c, candidate)) {
+      // A candidate the failsafe key leaves out does not race either (Primus checks the key before the
+      // manual failover, where Patroni lets a named candidate through: a primary may still run on failsafe).
       // A candidate synchronous mode does not allow refuses to race, so waiting for it would last forever.
       return false;
     }

@@ -16,7 +16,8 @@ import java.util.TreeMap;
  *
  * <p>Where Primus is stricter than Patroni (which asks whenever its database runs as a primary): only a
  * primary that the last view named as the lock holder, that has not learned it lost the lock, and that is
- * not in the middle of a promotion or a stop takes this path; any other primary demotes as before.
+ * not in the middle of a promotion or a stop takes this path, and only if the key lists at least one
+ * other member; any other primary demotes as before.
  */
 final class Failsafe {
   private Failsafe() {}
@@ -43,8 +44,10 @@ final class Failsafe {
     Map<String, String> others = new TreeMap<>(topology.get());
     others.remove(c.me);
     if (others.isEmpty()) {
-      // A single-member cluster: nobody to ask and nobody who could race (Patroni keeps running too).
-      return Optional.of(keep(c, c.now));
+      // Patroni keeps a primary that the key lists alone running. Primus does not: such a key may just be
+      // stale (written before the others joined, which then race once the lock expires; the simulator
+      // found exactly that), and nobody has agreed to anything.
+      return Optional.empty();
     }
     Optional<FailsafeAnswers> answers = c.obs.failsafeAnswers();
     if (answers.isEmpty() || !c.now.isBefore(answers.get().askedAt().plus(c.ttl()))) {
@@ -65,8 +68,9 @@ final class Failsafe {
 
   /**
    * Nobody holds the lock and my database runs as a replica: a member that accepted a failsafe request
-   * less than ttl ago, or that is missing from a non-empty {@code failsafe} key, does not race (Patroni
-   * treats the sender as the leader, which a replica already following it just keeps doing).
+   * less than ttl ago does not race (Patroni treats the sender as the leader, which a replica already
+   * following it just keeps doing); nor does one missing from the {@code failsafe} key while a member
+   * the key lists is still registered (that one may have been asked; it races instead).
    */
   static Optional<Plan> beforeRace(Cycle c) {
     if (!on(c)) {
@@ -78,11 +82,48 @@ final class Failsafe {
     if (notice.isPresent()) {
       return Optional.of(Plan.because(Reason.FAILSAFE_LEADER_ALIVE).about(notice.get().leader()).recheckAfter(c.soon()));
     }
-    Optional<Map<String, String>> topology = c.cluster.failsafe();
-    if (topology.isPresent() && !topology.get().isEmpty() && !topology.get().containsKey(c.me)) {
+    if (keptOutOfRace(c, c.me)) {
       return Optional.of(Plan.because(Reason.NOT_IN_FAILSAFE).recheckAfter(c.soon()));
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether {@code member} may not race because the {@code failsafe} key leaves it out: a primary without
+   * the DCS asked only the members listed there. Patroni keeps every unlisted member out of a non-empty
+   * key's race; Primus only while some listed member (other than the one asking) still has its member key
+   * and reports a running server that may fail over, so that one of them can race (and then rewrites the key): a key naming only members long gone cannot
+   * keep the cluster without a leader for good. Nor may such a member outrank a listed one in the race
+   * ({@link CandidateRanking}), or the listed ones would defer to a member that never races (the simulator
+   * found both).
+   */
+  static boolean keptOutOfRace(Cycle c, String member) {
+    if (!on(c)) {
+      return false;
+    }
+    Optional<Map<String, String>> topology = c.cluster.failsafe();
+    return topology.isPresent() && !topology.get().containsKey(member)
+        && topology.get().keySet().stream().anyMatch(m -> !m.equals(member) && c.member(m)
+            .map(x -> x.status().state() == dev.primus.dcs.model.MemberState.RUNNING && x.status().tags().canFailover())
+            .orElse(false));
+  }
+
+  /**
+   * A peer asked in the race only because the {@code failsafe} key lists it (it has no member key, so it
+   * cannot reach the DCS and cannot race): its answer can say the primary is alive, but it may not
+   * outrank anyone, or the others would defer to a member that never takes the lock.
+   */
+  static boolean askedOnlyAsListed(Cycle c, String member) {
+    return on(c) && c.member(member).isEmpty();
+  }
+
+  /** The members of the {@code failsafe} key with an api_url, when failsafe mode is on. */
+  static java.util.List<String> listedPeers(Cycle c) {
+    if (!on(c)) {
+      return java.util.List.of();
+    }
+    return c.cluster.failsafe().orElse(Map.of()).entrySet().stream()
+        .filter(e -> !e.getValue().isBlank()).map(Map.Entry::getKey).sorted().toList();
   }
 
   /**

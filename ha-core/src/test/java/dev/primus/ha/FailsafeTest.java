@@ -166,11 +166,13 @@ class FailsafeTest {
   }
 
   @Test
-  void singleMemberFailsafeKeepsRunningAsPatroniDoes() {
+  void aKeyListingOnlyThePrimaryDoesNotKeepItUp() {
+    // Patroni keeps such a primary running; the key may be stale (the others joined after it was written,
+    // and race once the lock expires), so Primus demotes.
     Decision d = leader(threeMembers().leader("node1").set("failsafe_mode", true).failsafe("node1", U1).disconnected())
         .decide();
-    assertEquals(Reason.FAILSAFE_LEADING, d.reason());
-    assertEquals(T0, only(d, Action.KeepLeadingInFailsafe.class).since());
+    assertEquals(Reason.DCS_UNREACHABLE_DEMOTING, d.reason());
+    assertFalse(d.has(Action.KeepLeadingInFailsafe.class));
   }
 
   @Test
@@ -274,6 +276,72 @@ class FailsafeTest {
         .with(runningReplica().wal(500).upstream("node1")).peer("node2", Scenario.replicaAnswer(400)).decide();
     assertEquals(Reason.NOT_IN_FAILSAFE, d.reason());
     assertFalse(d.has(Action.AcquireLeaderLock.class));
+  }
+
+  @Test
+  void aFailsafeKeyNamingOnlyMembersLongGoneDoesNotKeepTheOthersOutOfTheRace() {
+    // Written by a leader that saw only itself, which then died: nobody listed can race, so the rule
+    // would leave the cluster without a leader for good (the simulator found it).
+    Decision d = node("node2")
+        .in(cluster().optime(500).set("failsafe_mode", true).failsafe("node1", U1)
+            .members(member("node2").wal(500), member("node3").wal(500)))
+        .with(runningReplica().wal(500).upstream("node1")).peer("node3", Scenario.replicaAnswer(400)).decide();
+    assertEquals(Reason.PROMOTING, d.reason());
+  }
+
+  @Test
+  void aListedMemberThatCannotRaceDoesNotKeepTheUnlistedOut() {
+    // node3, the only other listed member, reports a crashed server: nobody listed can race.
+    Decision d = node("node2")
+        .in(cluster().optime(500).set("failsafe_mode", true).failsafe("node1", U1, "node3", U3)
+            .members(member("node2").wal(500), member("node3").wal(500).state(dev.primus.dcs.model.MemberState.CRASHED)))
+        .with(runningReplica().wal(500).upstream("node1")).peer("node3", Scenario.replicaAnswer(0)).decide();
+    assertEquals(Reason.PROMOTING, d.reason());
+  }
+
+  @Test
+  void theRaceAlsoAsksTheFailsafeMembersWithoutAMemberKey() {
+    Decision d = node("node2").in(cluster().optime(500).set("failsafe_mode", true)
+        .failsafe("node1", U1, "node2", U2, "node3", U3).members(member("node2").wal(500), member("node3").wal(500)))
+        .with(runningReplica().wal(500).upstream("node1")).decide();
+    assertEquals(Reason.WAITING_FOR_PEERS, d.reason());
+    assertEquals(List.of("node3", "node1"), only(d, Action.QueryPeers.class).members());
+  }
+
+  @Test
+  void aPrimaryOnFailsafeAnsweringTheRaceKeepsEveryoneOut() {
+    Decision d = replicaSeeingNoLeader().peer("node1", Scenario.primaryAnswer(500)).decide();
+    assertEquals(Reason.PRIMARY_STILL_ALIVE, d.reason());
+  }
+
+  @Test
+  void aListedMemberWithoutMemberKeyCannotOutrankMe() {
+    // node1 answers as a replica further ahead, but it cannot reach the DCS (no member key): it would never race.
+    Decision d = replicaSeeingNoLeader().peer("node1", Scenario.replicaAnswer(900)).decide();
+    assertEquals(Reason.PROMOTING, d.reason());
+  }
+
+  @Test
+  void anUnlistedMemberDoesNotOutrankAListedOne() {
+    Decision d = node("node2")
+        .in(cluster().optime(500).set("failsafe_mode", true).failsafe("node1", U1, "node2", U2, "node3", U3)
+            .members(member("node2").wal(500), member("node3").wal(500), member("node4").wal(600)))
+        .with(runningReplica().wal(500).upstream("node1"))
+        .peer("node3", Scenario.replicaAnswer(400)).peer("node4", Scenario.replicaAnswer(600)).peer("node1", Scenario.replicaAnswer(0))
+        .decide();
+    assertEquals(Reason.PROMOTING, d.reason());
+  }
+
+  @Test
+  void anUnlistedFailoverCandidateIsNotWaitedFor() {
+    Decision d = node("node2")
+        .in(cluster().optime(500).set("failsafe_mode", true).failsafe("node1", U1, "node2", U2, "node3", U3)
+            .members(member("node2").wal(500), member("node3").wal(500), member("node4").wal(500))
+            .failover(java.util.Optional.empty(), java.util.Optional.of("node4"), java.util.Optional.empty()))
+        .with(runningReplica().wal(500).upstream("node1"))
+        .peer("node3", Scenario.replicaAnswer(400)).peer("node4", Scenario.replicaAnswer(500)).peer("node1", Scenario.replicaAnswer(0))
+        .decide();
+    assertEquals(Reason.PROMOTING, d.reason());
   }
 
   // ---- memory -----------------------------------------------------------------------------------

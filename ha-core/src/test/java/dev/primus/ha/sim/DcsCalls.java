@@ -80,6 +80,13 @@ final class DcsCalls {
       if (a instanceof Action.WriteSyncState w) {
         return written(dcs.writeSync(w.state(), w.expectedVersion()));
       }
+      if (a instanceof Action.WriteFailsafe w) {
+        dcs.writeFailsafe(w.members());
+        return ok();
+      }
+      if (a instanceof Action.DeleteFailsafe) {
+        return dcs.deleteFailsafe() == DeleteResult.CONFLICT ? conflict("failsafe kept changing") : ok();
+      }
       if (a instanceof Action.DeleteSyncState del) {
         return dcs.deleteSync(del.version()) == DeleteResult.CONFLICT ? conflict("sync changed") : ok();
       }

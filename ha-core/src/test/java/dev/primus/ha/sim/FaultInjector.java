@@ -179,6 +179,11 @@ final class FaultInjector {
         if (unfencedByPause(a)) {
           return Optional.empty();
         }
+        // With failsafe_mode, half the cuts take the node off the DCS alone: the case failsafe is for (the
+        // others still reach its REST API). Drawn only in those schedules, so the others' draws stay.
+        if (world.schedule().failsafe() && random.nextBoolean()) {
+          return fault("cut " + a.name() + " off the DCS only for " + d.toMillis() + " ms", () -> cutFromDcs(a, d));
+        }
         return fault("cut " + a.name() + " off for " + d.toMillis() + " ms", () -> cut(a, d));
       }
       case OUTAGE: {
@@ -264,7 +269,7 @@ final class FaultInjector {
   private void resume() {
     Optional<String> holder = world.lockHolder();
     boolean leaderUnresponsive = world.agents().stream().anyMatch(a -> a.database().isWritablePrimary()
-        && (a.frozen() || world.isolated(a.name()) || !holder.equals(Optional.of(a.name()))));
+        && (a.frozen() || world.isolated(a.name()) || world.cutFromDcs(a.name()) || !holder.equals(Optional.of(a.name()))));
     if (leaderUnresponsive && !PAUSE_HAZARDS) {
       world.trace("ctl", "resume postponed: the primary's agent does not respond");
       world.scheduler().after(Duration.ofSeconds(10), "resume", this::resume);
@@ -296,6 +301,14 @@ final class FaultInjector {
     }
     world.isolate(a.name(), true);
     world.scheduler().after(d, a.name() + " reconnects", () -> world.isolate(a.name(), false));
+  }
+
+  void cutFromDcs(SimAgent a, Duration d) {
+    if (world.cutFromDcs(a.name())) {
+      return;
+    }
+    world.cutFromDcs(a.name(), true);
+    world.scheduler().after(d, a.name() + " reaches the DCS again", () -> world.cutFromDcs(a.name(), false));
   }
 
   void outage(Duration d) {

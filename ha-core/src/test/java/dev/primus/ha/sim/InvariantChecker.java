@@ -30,7 +30,9 @@ import java.util.TreeSet;
  *       loss at a failover is reported separately ({@link #worstFailoverLoss()}), not judged.</li>
  *   <li>At the instant a leader key's lease runs out (and another member could first take the lock),
  *       the member it named no longer runs a writable primary, unless the cluster is paused (then
- *       nobody races for the lock). The {@link LeaseClock} puts an event at every such instant.</li>
+ *       nobody races for the lock) or, with {@code failsafe_mode}, its last decision kept it primary
+ *       because every other member accepted its {@code POST /failsafe}. The {@link LeaseClock} puts an
+ *       event at every such instant.</li>
  *   <li>Liveness. Once the cluster had a primary, whenever it has none while the DCS is up and the
  *       cluster is not paused, a primary must exist again within a bound counted from the later of the
  *       loss and the moment the current situation began:
@@ -250,7 +252,11 @@ final class InvariantChecker {
         world.trace("CHECK", "leader lock of " + was.value() + " expired");
         // In maintenance mode (pause) nobody races for the lock, so a primary may run on without it
         // (Patroni: "PAUSE: continue to run as primary without lock"); invariant 1 still watches.
-        if (db != null && db.isWritablePrimary() && !world.paused()) {
+        // With failsafe_mode a primary that every other member agreed to (POST /failsafe) runs on without
+        // its lock by design: those members stay out of the race, and invariant 1 still watches.
+        SimAgent holder = world.agent(was.value());
+        boolean failsafe = world.schedule().failsafe() && holder != null && holder.leadingInFailsafe();
+        if (db != null && db.isWritablePrimary() && !world.paused() && !failsafe) {
           world.violations().report(3, "the leader lock of " + was.value() + " expired (lease " + was.leaseId().get()
               + ") while its database is still a writable primary\n" + world.describe());
         }
@@ -305,7 +311,7 @@ final class InvariantChecker {
     if (world.dcs().isAvailable() && !world.paused()) {
       Optional<String> holder = s.get(world.keys().leader()).map(KeyValue::value);
       SimAgent h = holder.map(world::agent).orElse(null);
-      if (h != null && h.alive() && !h.frozen() && !world.isolated(h.name())) {
+      if (h != null && h.alive() && !h.frozen() && !world.isolated(h.name()) && !world.cutFromDcs(h.name())) {
         p = Phase.HOLDER_RECOVERS;
         who = h.name();
       } else {
@@ -364,7 +370,7 @@ final class InvariantChecker {
     for (SimAgent a : world.agents()) {
       SimDatabase db = a.database();
       boolean syncAllows = sync.map(st -> st.isSyncStandby(a.name()) || st.leader().get().equals(a.name())).orElse(true);
-      if (a.alive() && !a.frozen() && !world.isolated(a.name()) && db.isRunningReplica()
+      if (a.alive() && !a.frozen() && !world.isolated(a.name()) && !world.cutFromDcs(a.name()) && db.isRunningReplica()
           && db.systemIdentifier().equals(Optional.of(sysid)) && a.config().tags().canFailover() && syncAllows
           && knownPosition - agreedPosition(db.lineage(), db.position()) <= world.schedule().maximumLagOnFailover()) {
         return Optional.of(a.name());

@@ -16,6 +16,8 @@ import java.util.Random;
  * @param sync                  {@code synchronous_mode}, and whether strict
  * @param syncNodeCount         {@code synchronous_node_count}
  * @param maximumLagOnSyncnode  {@code maximum_lag_on_syncnode} (bytes; -1 off)
+ * @param failsafe              {@code failsafe_mode} on: one schedule in four, from the seed alone as for
+ *                              synchronous mode; only in those may a cut take a node off the DCS alone
  */
 record Schedule(
     long seed,
@@ -27,7 +29,8 @@ record Schedule(
     boolean watchdog,
     Sync sync,
     int syncNodeCount,
-    long maximumLagOnSyncnode) {
+    long maximumLagOnSyncnode,
+    boolean failsafe) {
 
   /** Synchronous replication as configured in {@code config}. */
   enum Sync {
@@ -41,7 +44,7 @@ record Schedule(
   /** Asynchronous replication. */
   Schedule(long seed, int members, Timings timings, Duration length, long maximumLagOnFailover, long writeRate,
       boolean watchdog) {
-    this(seed, members, timings, length, maximumLagOnFailover, writeRate, watchdog, Sync.OFF, 1, -1);
+    this(seed, members, timings, length, maximumLagOnFailover, writeRate, watchdog, Sync.OFF, 1, -1, false);
   }
 
   /** Timings other than the default, each keeping loop_wait + 2 * retry_timeout <= ttl. */
@@ -75,11 +78,18 @@ record Schedule(
       timings = timings(x[0], x[1], x[2]);
     }
     Schedule drawn = new Schedule(seed, members, timings, DEFAULT_LENGTH, 1_048_576, drawWriteRate(random), true);
-    return switch ((int) Math.floorMod(seed, 6L)) {
+    Schedule s = switch ((int) Math.floorMod(seed, 6L)) {
       case 0 -> drawn.withSync(Sync.STRICT);
       case 3 -> drawn.withSync(Sync.ON);
       default -> drawn;
     };
+    return Math.floorMod(seed, 4L) == 1 ? s.withFailsafe() : s;
+  }
+
+  /** This schedule with {@code failsafe_mode} on. */
+  Schedule withFailsafe() {
+    return new Schedule(seed, members, timings, length, maximumLagOnFailover, writeRate, watchdog, sync, syncNodeCount,
+        maximumLagOnSyncnode, true);
   }
 
   /**
@@ -88,13 +98,14 @@ record Schedule(
    */
   Schedule withSync(Sync mode) {
     if (mode == Sync.OFF) {
-      return new Schedule(seed, members, timings, length, maximumLagOnFailover, writeRate, watchdog);
+      return new Schedule(seed, members, timings, length, maximumLagOnFailover, writeRate, watchdog, Sync.OFF, 1, -1,
+          failsafe);
     }
     long variant = Math.floorMod(seed / 6, 6L);
     int nodeCount = members >= 4 && variant % 2 == 0 ? 2 : 1;
     long lagOnSyncnode = variant % 3 == 1 ? 2L << 20 : -1;
     return new Schedule(seed, members, timings, length, maximumLagOnFailover, writeRate, watchdog, mode, nodeCount,
-        lagOnSyncnode);
+        lagOnSyncnode, failsafe);
   }
 
   /**
@@ -104,7 +115,7 @@ record Schedule(
    */
   Schedule withoutWatchdog() {
     return new Schedule(seed, members, timings, length, maximumLagOnFailover, writeRate, false, sync, syncNodeCount,
-        maximumLagOnSyncnode);
+        maximumLagOnSyncnode, failsafe);
   }
 
   /** Idle, light, busy or heavy: bytes per second the application writes to the primary. */
@@ -128,6 +139,7 @@ record Schedule(
         + length.toMinutes() + " min, writes " + writeRate + " B/s" + (watchdog ? "" : ", no watchdog")
         + (sync == Sync.OFF ? "" : ", synchronous_mode on" + (sync == Sync.STRICT ? " (strict)" : "")
             + (syncNodeCount > 1 ? ", synchronous_node_count " + syncNodeCount : "")
-            + (maximumLagOnSyncnode > 0 ? ", maximum_lag_on_syncnode " + maximumLagOnSyncnode : ""));
+            + (maximumLagOnSyncnode > 0 ? ", maximum_lag_on_syncnode " + maximumLagOnSyncnode : ""))
+        + (failsafe ? ", failsafe_mode on" : "");
   }
 }

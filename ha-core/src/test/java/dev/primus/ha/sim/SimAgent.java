@@ -11,11 +11,15 @@ import dev.primus.ha.ActionOutcome;
 import dev.primus.ha.AgentMemory;
 import dev.primus.ha.DatabaseRole;
 import dev.primus.ha.Decision;
+import dev.primus.ha.FailsafeAnswer;
+import dev.primus.ha.FailsafeAnswers;
+import dev.primus.ha.FailsafeNotice;
 import dev.primus.ha.HaConfig;
 import dev.primus.ha.InProgress;
 import dev.primus.ha.LocalState;
 import dev.primus.ha.Observation;
 import dev.primus.ha.PeerAnswer;
+import dev.primus.ha.Reason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -88,6 +92,11 @@ final class SimAgent {
   private int immediateStreak;
   private long cycles;
   private List<String> pendingPeers = List.of();
+  private Optional<Action.AskFailsafe> pendingFailsafe = Optional.empty();
+  /** The last POST /failsafe this agent accepted; in memory only, so a restart forgets it (as Patroni's). */
+  private Optional<FailsafeNotice> failsafeNotice = Optional.empty();
+  /** The reason of the last decision: whether it leads in failsafe mode, for invariant 3. */
+  private Reason lastReason;
   /** Long actions of the current decision queued behind the one it started, if it started one. */
   private List<Action> startedThisDecision;
 
@@ -158,6 +167,9 @@ final class SimAgent {
     inCycle = false;
     immediateStreak = 0;
     pendingPeers = List.of();
+    pendingFailsafe = Optional.empty();
+    failsafeNotice = Optional.empty();
+    lastReason = null;
     world.trace(name, "agent started");
     scheduleCycle(firstCycleIn);
   }
@@ -294,8 +306,21 @@ final class SimAgent {
     nextCycle = null;
     inCycle = true;
     cycles++;
+    if (pendingFailsafe.isPresent()) {
+      // The last decision asked for failsafe: POST /failsafe to the members first (in parallel, 2 s
+      // timeout, as the runner), then read the DCS and decide with the answers.
+      Instant askedAt = world.now();
+      Map<String, FailsafeAnswer> got = world.askFailsafe(this, pendingFailsafe.get().members());
+      pendingFailsafe = Optional.empty();
+      boolean silent = got.values().stream()
+          .anyMatch(x -> x instanceof FailsafeAnswer.Refused r && r.reason().equals("timed out"));
+      world.trace(name, "failsafe answers " + got);
+      Optional<FailsafeAnswers> fa = Optional.of(new FailsafeAnswers(askedAt, got));
+      later(silent ? PEER_TIMEOUT : PEER_ROUND_TRIP, "failsafe answers", () -> observeAndDecide(Map.of(), fa));
+      return;
+    }
     if (pendingPeers.isEmpty()) {
-      observeAndDecide(Map.of());
+      observeAndDecide(Map.of(), Optional.empty());
       return;
     }
     // The last decision asked about peers: ask them first (in parallel, Patroni's 2 s timeout), as the
@@ -304,20 +329,30 @@ final class SimAgent {
     pendingPeers = List.of();
     boolean silent = answers.values().stream().anyMatch(x -> x instanceof PeerAnswer.NoAnswer);
     world.trace(name, "peers answered " + answers);
-    later(silent ? PEER_TIMEOUT : PEER_ROUND_TRIP, "peer answers", () -> observeAndDecide(answers));
+    later(silent ? PEER_TIMEOUT : PEER_ROUND_TRIP, "peer answers", () -> observeAndDecide(answers, Optional.empty()));
   }
 
-  private void observeAndDecide(Map<String, PeerAnswer> answers) {
+  private void observeAndDecide(Map<String, PeerAnswer> answers, Optional<FailsafeAnswers> failsafe) {
     ClusterView view;
     try {
       view = dcs.read();
     } catch (DcsException e) {
       world.trace(name, "DCS read failed: " + e.getMessage());
-      later(world.timings().retryTimeout(), "read timed out", () -> decide(staleView(), answers, false));
+      later(world.timings().retryTimeout(), "read timed out", () -> decide(staleView(), answers, failsafe, false));
       return;
     }
     lastView = view;
-    decide(view, answers, false);
+    decide(view, answers, failsafe, false);
+  }
+
+  /** A POST /failsafe this agent accepted (the world answers it on the agent's behalf). */
+  void failsafeReceived(FailsafeNotice notice) {
+    failsafeNotice = Optional.of(notice);
+  }
+
+  /** The last decision kept this member primary without the DCS on failsafe. */
+  boolean leadingInFailsafe() {
+    return alive && lastReason == Reason.FAILSAFE_LEADING;
   }
 
 
@@ -336,10 +371,12 @@ final class SimAgent {
    * Decides on {@code view} and acts. {@code afterDcsFailure}: this is the second decision of a cycle
    * whose DCS call timed out; if that fails too, the cycle ends rather than deciding again and again.
    */
-  private void decide(ClusterView view, Map<String, PeerAnswer> peers, boolean afterDcsFailure) {
+  private void decide(ClusterView view, Map<String, PeerAnswer> peers, Optional<FailsafeAnswers> failsafe,
+      boolean afterDcsFailure) {
     LocalState local = db.probe();
-    Observation o = new Observation(view, local, inProgress, peers);
+    Observation o = new Observation(view, local, inProgress, peers, failsafe, failsafeNotice);
     Decision d = engine.decide(o, memory, config, world.now());
+    lastReason = d.reason();
     world.trace(name, new Object() {
       @Override
       public String toString() {
@@ -362,6 +399,15 @@ final class SimAgent {
       if (a instanceof Action.QueryPeers q) {
         // Asked at the start of the next cycle.
         pendingPeers = List.copyOf(q.members());
+        record(a, ok());
+        continue;
+      }
+      if (a instanceof Action.AskFailsafe f) {
+        pendingFailsafe = Optional.of(f);
+        record(a, ok());
+        continue;
+      }
+      if (a instanceof Action.KeepLeadingInFailsafe) {
         record(a, ok());
         continue;
       }
@@ -396,7 +442,7 @@ final class SimAgent {
           if (afterDcsFailure) {
             endCycle(d, false);
           } else {
-            decide(staleView(), Map.of(), true);
+            decide(staleView(), Map.of(), Optional.empty(), true);
           }
         });
         return;

@@ -8,6 +8,8 @@ import dev.primus.dcs.spi.KeyValue;
 import dev.primus.dcs.spi.ManualClock;
 import dev.primus.dcs.spi.Snapshot;
 import dev.primus.ha.Action;
+import dev.primus.ha.FailsafeAnswer;
+import dev.primus.ha.FailsafeNotice;
 import dev.primus.ha.HaConfig;
 import dev.primus.ha.PeerAnswer;
 import dev.primus.ha.PeerStatus;
@@ -44,6 +46,8 @@ final class SimCluster {
   private final LeaseClock leases;
   private final Map<String, SimAgent> agents = new LinkedHashMap<>();
   private final Set<String> isolated = new HashSet<>();
+  /** Nodes cut off from the DCS only: the other agents still reach them, and they the others. */
+  private final Set<String> cutFromDcs = new HashSet<>();
   private final InvariantChecker checker;
   private final Set<String> watchedKeys;
   private String watchFingerprint = "";
@@ -83,6 +87,9 @@ final class SimCluster {
     dynamic.put("retry_timeout", t.retryTimeout().getSeconds());
     dynamic.put("maximum_lag_on_failover", schedule.maximumLagOnFailover());
     dynamic.put("postgresql", Map.of("use_pg_rewind", true));
+    if (schedule.failsafe()) {
+      dynamic.put("failsafe_mode", true);
+    }
     if (schedule.sync() != Schedule.Sync.OFF) {
       dynamic.put("synchronous_mode", true);
       dynamic.put("synchronous_mode_strict", schedule.sync() == Schedule.Sync.STRICT);
@@ -154,14 +161,28 @@ final class SimCluster {
     }
     SimAgent a = agents.get(name);
     if (a.alive()) {
-      a.client().setReachable(!cut);
+      a.client().setReachable(!cut && !cutFromDcs.contains(name));
     }
     trace(name, cut ? "cut off from the DCS and the other agents" : "reconnected");
   }
 
+  /** Cuts a node off from the DCS alone (its REST API and the others' stay reachable). */
+  void cutFromDcs(String name, boolean cut) {
+    if (cut) {
+      cutFromDcs.add(name);
+    } else {
+      cutFromDcs.remove(name);
+    }
+    SimAgent a = agents.get(name);
+    if (a.alive()) {
+      a.client().setReachable(!cut && !isolated.contains(name));
+    }
+    trace(name, cut ? "cut off from the DCS only" : "reaches the DCS again");
+  }
+
   /** Applies the node's network state to a new connection (an agent restarted while cut off). */
   void connected(SimAgent a) {
-    a.client().setReachable(!isolated.contains(a.name()));
+    a.client().setReachable(!isolated.contains(a.name()) && !cutFromDcs.contains(a.name()));
   }
 
   void dcsAvailable(boolean up) {
@@ -183,11 +204,39 @@ final class SimCluster {
   // ---- what agents ask of the world ---------------------------------------------------------
 
   boolean reachable(SimAgent a) {
-    return dcs.isAvailable() && !isolated.contains(a.name());
+    return dcs.isAvailable() && !isolated.contains(a.name()) && !cutFromDcs.contains(a.name());
   }
 
   boolean isolated(String name) {
     return isolated.contains(name);
+  }
+
+  boolean cutFromDcs(String name) {
+    return cutFromDcs.contains(name);
+  }
+
+  /**
+   * POST /failsafe from {@code asker} to each named member, answered as Patroni's REST API does: a running
+   * primary refuses (500), anyone else remembers the sender and accepts with its WAL position. Nothing
+   * from a dead, frozen or cut-off node, or when the asker is cut off (a DCS-only cut does not matter).
+   */
+  Map<String, FailsafeAnswer> askFailsafe(SimAgent asker, Map<String, String> members) {
+    Map<String, FailsafeAnswer> out = new LinkedHashMap<>();
+    for (String n : members.keySet()) {
+      SimAgent p = agents.get(n);
+      if (p == null) {
+        out.put(n, new FailsafeAnswer.Refused("no such member"));
+      } else if (isolated.contains(asker.name()) || !p.alive() || p.frozen() || isolated.contains(n)) {
+        out.put(n, new FailsafeAnswer.Refused("timed out"));
+      } else if (p.database().role().filter(r -> r == dev.primus.ha.DatabaseRole.PRIMARY).isPresent()
+          && p.database().process() == SimDatabase.Process.RUNNING) {
+        out.put(n, new FailsafeAnswer.Refused("500 Running as a leader"));
+      } else {
+        p.failsafeReceived(new FailsafeNotice(asker.name(), asker.config().apiUrl(), asker.config().connUrl(), now()));
+        out.put(n, new FailsafeAnswer.Accepted(Optional.of(p.database().position())));
+      }
+    }
+    return out;
   }
 
   /**
@@ -308,6 +357,7 @@ final class SimCluster {
     StringBuilder b = new StringBuilder();
     for (SimAgent a : agents.values()) {
       b.append("    ").append(a).append(isolated.contains(a.name()) ? " ISOLATED" : "")
+          .append(cutFromDcs.contains(a.name()) ? " CUT FROM DCS" : "")
           .append(a.watchdog().active() ? " watchdog-armed" : "").append('\n');
     }
     b.append("    leader key: ").append(lockHolder().orElse("(none)")).append(", DCS ")

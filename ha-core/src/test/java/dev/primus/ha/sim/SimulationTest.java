@@ -69,6 +69,15 @@ class SimulationTest {
           sync.stream().flatMap(r -> r.violations().stream()).filter(v -> v.invariant() == 6).count()));
     }
 
+    List<ScheduleResult> failsafe = results.stream().filter(r -> r.schedule().failsafe()).toList();
+    if (!failsafe.isEmpty()) {
+      System.out.println(String.format(java.util.Locale.ROOT,
+          "simulation, failsafe_mode on: %d schedules, %d cuts (half of them from the DCS only), %d DCS outages, %d promotions",
+          failsafe.size(), failsafe.stream().mapToLong(r -> r.faults().getOrDefault(FaultInjector.Kind.CUT, 0)).sum(),
+          failsafe.stream().mapToLong(r -> r.faults().getOrDefault(FaultInjector.Kind.OUTAGE, 0)).sum(),
+          failsafe.stream().mapToLong(ScheduleResult::failovers).sum()));
+    }
+
     assertTrue(hours >= results.size() * 0.5 - 1e-9 || !failed.isEmpty(), "each schedule runs 30 simulated minutes");
     assertEquals(0, violations, () -> "failing seeds: "
         + failed.stream().map(r -> r.schedule().seed() + " (" + r.violations().get(0) .toString().lines().findFirst().orElse("") + ")")

@@ -99,6 +99,6 @@ class SyncModeCatchesMutantTest {
     ClusterView v = o.cluster();
     ClusterView changed = new ClusterView(v.initialize(), v.config(), v.leader(), v.members(), v.failover(),
         Optional.of(sync), v.history(), v.status(), v.failsafe(), v.invalid(), v.connection());
-    return new Observation(changed, o.local(), o.inProgress(), o.peers());
+    return new Observation(changed, o.local(), o.inProgress(), o.peers(), o.failsafeAnswers(), o.failsafeReceived());
   }
 }

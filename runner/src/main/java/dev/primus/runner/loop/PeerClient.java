@@ -168,7 +168,9 @@ public interface PeerClient {
       Map<String, CompletableFuture<PeerAnswer>> pending = new LinkedHashMap<>();
       Map<String, PeerAnswer> out = new LinkedHashMap<>();
       for (String name : members) {
-        Optional<String> url = view.member(name).map(Member::status).map(s -> s.apiUrl()).filter(u -> !u.isBlank());
+        Optional<String> url = view.member(name).map(Member::status).map(s -> s.apiUrl()).filter(u -> !u.isBlank())
+            // A member the failsafe key lists but without a member key (a primary on failsafe without the DCS).
+            .or(() -> view.failsafe().map(f -> f.get(name))).filter(u -> u != null && !u.isBlank());
         if (url.isEmpty()) {
           out.put(name, new PeerAnswer.NoAnswer("no api_url"));
           continue;
