@@ -387,7 +387,10 @@ public final class HaLoop implements NodeStatusSource {
       noteSlotMembers(view);
       maintainSlots(view, local);
     }
-    failsafeActive = decision.reason() == Reason.FAILSAFE_LEADING;
+    // Active from the first kept cycle until the role is given up or the DCS answers again (Patroni's
+    // set_is_active): the cycles that ask the members again in between do not switch it off.
+    failsafeActive = decision.reason() == Reason.FAILSAFE_LEADING
+        || (failsafeActive && decision.reason() == Reason.FAILSAFE_ASKING);
     Duration wait = nextWait(decision, result);
     publish(view, local, decision, clock.instant().plus(wait));
     return wait;

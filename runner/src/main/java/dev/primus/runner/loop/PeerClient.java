@@ -189,22 +189,7 @@ public interface PeerClient {
                 : (PeerAnswer) new PeerAnswer.NoAnswer("HTTP " + r.statusCode()))
             .exceptionally(e -> new PeerAnswer.NoAnswer(String.valueOf(e.getCause() != null ? e.getCause() : e))));
       }
-      long deadline = System.nanoTime() + timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(200);
-      for (Map.Entry<String, CompletableFuture<PeerAnswer>> e : pending.entrySet()) {
-        long left = Math.max(0, deadline - System.nanoTime());
-        try {
-          out.put(e.getKey(), e.getValue().get(left, TimeUnit.NANOSECONDS));
-        } catch (TimeoutException t) {
-          e.getValue().cancel(true);
-          out.put(e.getKey(), new PeerAnswer.NoAnswer("no answer within " + timeout.toMillis() + " ms"));
-        } catch (ExecutionException x) {
-          out.put(e.getKey(), new PeerAnswer.NoAnswer(String.valueOf(x.getCause())));
-        } catch (InterruptedException i) {
-          Thread.currentThread().interrupt();
-          out.put(e.getKey(), new PeerAnswer.NoAnswer("interrupted"));
-        }
-      }
-      return out;
+      return collect(pending, out, PeerAnswer.NoAnswer::new);
     }
 
     @Override
@@ -226,19 +211,29 @@ public interface PeerClient {
             .thenApply(r -> failsafeAnswer(r.statusCode(), r.body(), r.headers().firstValue("lsn")))
             .exceptionally(e -> new FailsafeAnswer.Refused(String.valueOf(e.getCause() != null ? e.getCause() : e))));
       }
+      return collect(pending, out, FailsafeAnswer.Refused::new);
+    }
+
+    /**
+     * Waits for the requests in flight, all against one deadline (the timeout plus a little), and adds
+     * their answers to {@code out}; one that is late, failed or interrupted becomes {@code failed} with
+     * the reason.
+     */
+    private <T> Map<String, T> collect(Map<String, CompletableFuture<T>> pending, Map<String, T> out,
+        java.util.function.Function<String, T> failed) {
       long deadline = System.nanoTime() + timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(200);
-      for (Map.Entry<String, CompletableFuture<FailsafeAnswer>> e : pending.entrySet()) {
+      for (Map.Entry<String, CompletableFuture<T>> e : pending.entrySet()) {
         long left = Math.max(0, deadline - System.nanoTime());
         try {
           out.put(e.getKey(), e.getValue().get(left, TimeUnit.NANOSECONDS));
         } catch (TimeoutException t) {
           e.getValue().cancel(true);
-          out.put(e.getKey(), new FailsafeAnswer.Refused("no answer within " + timeout.toMillis() + " ms"));
+          out.put(e.getKey(), failed.apply("no answer within " + timeout.toMillis() + " ms"));
         } catch (ExecutionException x) {
-          out.put(e.getKey(), new FailsafeAnswer.Refused(String.valueOf(x.getCause())));
+          out.put(e.getKey(), failed.apply(String.valueOf(x.getCause())));
         } catch (InterruptedException i) {
           Thread.currentThread().interrupt();
-          out.put(e.getKey(), new FailsafeAnswer.Refused("interrupted"));
+          out.put(e.getKey(), failed.apply("interrupted"));
         }
       }
       return out;

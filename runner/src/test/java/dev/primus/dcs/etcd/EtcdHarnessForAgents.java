@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * A public door to dcs-etcd's {@code EtcdServers} harness (package-private in its test-jar) for the
  * runner's agent tests: real etcd processes on loopback with free ports, stopped and deleted on close.
- * It lives in the harness's package only to reach it; it adds nothing.
+ * It lives in the harness's package only to reach it; it adds nothing but passes through.
  */
 public final class EtcdHarnessForAgents implements AutoCloseable {
   private final EtcdServers servers;
@@ -29,6 +29,16 @@ public final class EtcdHarnessForAgents implements AutoCloseable {
   /** {@code host:port,host:port} as patroni.yml's {@code etcd3.hosts} takes it. */
   public String hosts() {
     return String.join(",", clientUrls().stream().map(u -> u.getHost() + ":" + u.getPort()).toList());
+  }
+
+  /** Stops every etcd member, keeping their data: the DCS is gone for the agents until {@link #restartAll()}. */
+  public void stopAll() throws InterruptedException {
+    servers.stopAll();
+  }
+
+  /** Starts the stopped members again on their data and ports, and waits until the cluster is healthy. */
+  public void restartAll() throws IOException, InterruptedException {
+    servers.restartAll();
   }
 
   @Override

@@ -90,6 +90,32 @@ class PeerClientFailsafeTest {
   }
 
   @Test
+  void theRaceReachesAFailsafeMemberWithoutAMemberKeyThroughTheKeysUrl() throws Exception {
+    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    s.createContext("/patroni", ex -> {
+      byte[] b = "{\"state\":\"running\",\"role\":\"primary\",\"timeline\":2,\"xlog\":{\"location\":4096}}"
+          .getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
+      ex.close();
+    });
+    s.start();
+    servers.add(s);
+    dev.primus.dcs.model.ClusterView e = dev.primus.dcs.model.ClusterView.empty(dev.primus.dcs.spi.ConnectionState.CONNECTED);
+    dev.primus.dcs.model.ClusterView view = new dev.primus.dcs.model.ClusterView(e.initialize(), e.config(), e.leader(),
+        e.members(), e.failover(), e.sync(), e.history(), e.status(),
+        Optional.of(Map.of("node1", "http://127.0.0.1:" + s.getAddress().getPort() + "/patroni")), e.invalid(),
+        e.connection());
+
+    Map<String, dev.primus.ha.PeerAnswer> got = PeerClient.http(HttpClient.newHttpClient(), Duration.ofSeconds(2))
+        .query(view, List.of("node1", "node9"));
+
+    dev.primus.ha.PeerAnswer.Answered a = assertInstanceOf(dev.primus.ha.PeerAnswer.Answered.class, got.get("node1"));
+    assertEquals(false, a.status().inRecovery(), "the primary on failsafe says it is alive");
+    assertInstanceOf(dev.primus.ha.PeerAnswer.NoAnswer.class, got.get("node9"), "neither a member key nor in failsafe");
+  }
+
+  @Test
   void theEndpointReplacesTheApiUrlPath() {
     assertEquals("https://10.0.0.2:8008/failsafe", PeerClient.endpoint("https://10.0.0.2:8008/patroni", "failsafe").toString());
   }
