@@ -93,7 +93,14 @@ class CallbackRunnerTest {
   }
 
   boolean logged(String fragment) {
-    return log.list.stream().anyMatch(e -> e.getFormattedMessage().contains(fragment));
+    return events().stream().anyMatch(e -> e.getFormattedMessage().contains(fragment));
+  }
+
+  /** A copy: the scripts' threads append while a test reads, and AppenderBase.doAppend holds the appender's monitor. */
+  List<ILoggingEvent> events() {
+    synchronized (log) {
+      return List.copyOf(log.list);
+    }
   }
 
   boolean fileHas(String line) {
@@ -191,7 +198,7 @@ class CallbackRunnerTest {
     runner.launch(new Script("on_stop", List.of("no-such-program-primus", "on_stop", "primary", "demo"), LONG));
     await("the PATH error", () -> logged("on_stop: no-such-program-primus is not found in PATH"));
     assertEquals(List.of(), lines());
-    assertTrue(log.list.stream().filter(e -> e.getFormattedMessage().contains("not run"))
+    assertTrue(events().stream().filter(e -> e.getFormattedMessage().contains("not run"))
         .allMatch(e -> e.getLevel() == Level.ERROR));
   }
 
