@@ -187,8 +187,12 @@ final class CallbackRunner implements ScriptRunner, AutoCloseable {
 
   /** SIGKILL to the script and everything it started, as Patroni kills a replaced callback. */
   static void killTree(Process p) {
-    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    // The tree is listed first (once the script dies its children belong to init and are no longer found),
+    // then the script dies before its children: killed the other way round, a script waiting on a child
+    // would run its next line in between.
+    java.util.List<ProcessHandle> tree = p.descendants().toList();
     p.destroyForcibly();
+    tree.forEach(ProcessHandle::destroyForcibly);
   }
 
   /** One background thread and the newest script waiting for it. */
