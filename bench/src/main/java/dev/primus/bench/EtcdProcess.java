@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * package-private test code and not published in any jar; the flags are the same except the election
  * timings, which do not matter on a single member.
  */
-final class EtcdProcess implements AutoCloseable {
+public final class EtcdProcess implements AutoCloseable {
   static final String INSTALL_HINT = "apt-get update && apt-get install -y etcd-server";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
@@ -33,18 +33,20 @@ final class EtcdProcess implements AutoCloseable {
   private final Path dataRoot;
   private final Path log;
   private final int clientPort;
+  private final int metricsPort;
   private final Process process;
 
-  private EtcdProcess(Path binary, Path dataRoot, Path log, int clientPort, Process process) {
+  private EtcdProcess(Path binary, Path dataRoot, Path log, int clientPort, int metricsPort, Process process) {
     this.binary = binary;
     this.dataRoot = dataRoot;
     this.log = log;
     this.clientPort = clientPort;
+    this.metricsPort = metricsPort;
     this.process = process;
   }
 
   /** Starts a one-member cluster and waits until {@code /health} says so. */
-  static EtcdProcess start() throws IOException, InterruptedException {
+  public static EtcdProcess start() throws IOException, InterruptedException {
     Path binary = binary();
     Path root = Files.createTempDirectory("primus-bench-etcd-");
     List<Integer> ports = freePorts(3);
@@ -71,7 +73,7 @@ final class EtcdProcess implements AutoCloseable {
       // etcd 3.4 refuses to start on other architectures unless told they are accepted.
       pb.environment().put("ETCD_UNSUPPORTED_ARCH", arch.equals("aarch64") ? "arm64" : arch);
     }
-    EtcdProcess etcd = new EtcdProcess(binary, root, log, client, pb.start());
+    EtcdProcess etcd = new EtcdProcess(binary, root, log, client, metrics, pb.start());
     try {
       etcd.awaitHealthy(metrics);
       return etcd;
@@ -99,12 +101,27 @@ final class EtcdProcess implements AutoCloseable {
         + INSTALL_HINT);
   }
 
-  URI clientUrl() {
+  public URI clientUrl() {
     return URI.create("http://127.0.0.1:" + clientPort);
   }
 
+  /** Where etcd serves {@code /metrics} (Prometheus text) and {@code /health}, apart from client traffic. */
+  public URI metricsUrl() {
+    return URI.create("http://127.0.0.1:" + metricsPort);
+  }
+
+  /** Whether the server process still runs (someone else's cleanup may kill it on a shared machine). */
+  public boolean alive() {
+    return process.isAlive();
+  }
+
+  /** etcd's process id, e.g. to tell its resource use apart from the agents'. */
+  public long pid() {
+    return process.pid();
+  }
+
   /** The first line of {@code etcd --version}, e.g. {@code etcd Version: 3.4.23}. */
-  String version() {
+  public String version() {
     try {
       Process p = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
