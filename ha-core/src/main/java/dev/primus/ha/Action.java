@@ -6,7 +6,10 @@ import dev.primus.dcs.model.FailoverRequest;
 import dev.primus.dcs.model.MemberStatus;
 import dev.primus.dcs.model.SyncState;
 import dev.primus.dcs.model.TimelineHistory;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -234,8 +237,23 @@ public sealed interface Action {
     @Override public boolean isLong() { return true; }
   }
 
-  /** Restart the database in its current role (pending restart, REST restart). */
-  record RestartDatabase() implements Action {
+  /**
+   * Restart the database in its current role (an operator's restart, now or at its scheduled time).
+   *
+   * @param timeout how long the restart may take; empty: the agent's database timeout
+   * @param request the {@link OperatorRequest} it carries out, if one
+   */
+  record RestartDatabase(Optional<Duration> timeout, Optional<Long> request) implements Action {
+    public RestartDatabase {
+      Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(request, "request");
+    }
+
+    /** A restart nobody asked for by request, with the agent's database timeout. */
+    public RestartDatabase() {
+      this(Optional.empty(), Optional.empty());
+    }
+
     @Override public boolean isLong() { return true; }
   }
 
@@ -245,8 +263,11 @@ public sealed interface Action {
   }
 
   /**
-   * Step down as primary in {@code mode}: stop, release the lock if the mode says so, then start again
-   * as a replica of {@code newUpstream} if one is known.
+   * Step down as primary in {@code mode}: a CHECKPOINT first when the mode asks for one (so the stop is
+   * quick), then the stop in the mode's {@link DemoteMode#stopMode()}. Nothing else: the engine's next
+   * decisions, once the server is down, write the shutdown checkpoint into {@code status}, release the
+   * lock if the mode gives it up, and start as a replica of {@code newUpstream} if one is known
+   * ({@link AgentMemory#demotion()} carries the plan from this decision to those).
    */
   record Demote(DemoteMode mode, Optional<String> newUpstream) implements Action {
     public Demote {
@@ -272,11 +293,22 @@ public sealed interface Action {
     @Override public boolean isLong() { return true; }
   }
 
-  /** Wipe the data directory and build a fresh replica from {@code source}. */
-  record Reinitialize(String source) implements Action {
+  /**
+   * Wipe the data directory and build a fresh replica from {@code source}.
+   *
+   * @param request the operator's {@link OperatorRequest.Reinitialize} it carries out, if one
+   */
+  record Reinitialize(String source, Optional<Long> request) implements Action {
     public Reinitialize {
       Objects.requireNonNull(source, "source");
+      Objects.requireNonNull(request, "request");
     }
+
+    /** A reinitialization the engine decided by itself (a failed rewind, diverged timelines). */
+    public Reinitialize(String source) {
+      this(source, Optional.empty());
+    }
+
     @Override public boolean isLong() { return true; }
   }
 
@@ -305,6 +337,70 @@ public sealed interface Action {
 
   /** Reload the database configuration (SIGHUP). */
   record ReloadDatabase() implements Action {}
+
+  /**
+   * Hand {@code parameters} (the local {@code postgresql.parameters} with the DCS config's laid over
+   * them) to the driver, which rewrites its configuration and reloads:
+   * {@link dev.primus.ha.driver.DatabaseDriver#applyParameters}. Emitted when the DCS config's parameters
+   * changed, on an operator's reload, and once after the agent starts.
+   *
+   * @param parameters the merged parameters
+   * @param request    the operator's {@link OperatorRequest.Reload} it carries out, if one
+   * @param announce   run the {@code on_reload} callback once it succeeded (not for the first apply after
+   *                   a start, which changes nothing the operator did)
+   */
+  record ApplyParameters(Map<String, Object> parameters, Optional<Long> request, boolean announce) implements Action {
+    public ApplyParameters {
+      parameters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parameters));
+      Objects.requireNonNull(request, "request");
+    }
+  }
+
+  /**
+   * Make the replication slots of this server exactly {@code members} (physical slots, named after the
+   * members that stream from it) plus {@code permanent} (the DCS config's {@code slots}):
+   * {@link dev.primus.ha.driver.DatabaseDriver#ensureSlots}.
+   *
+   * @param members        member slots to keep: the members streaming from this server, and those kept
+   *                       while they are away
+   * @param permanent      permanent slots, name to definition (on the primary only)
+   * @param retainedSince  of {@code members}, those kept while away, with when their absence was first
+   *                       seen ({@code member_slots_ttl} counts from then); the memory keeps it
+   */
+  record EnsureSlots(java.util.Set<String> members, Map<String, Object> permanent, Map<String, Instant> retainedSince)
+      implements Action {
+    public EnsureSlots {
+      members = java.util.Set.copyOf(members);
+      permanent = Map.copyOf(permanent);
+      retainedSince = Map.copyOf(retainedSince);
+    }
+  }
+
+  // ---- the agent itself ----------------------------------------------------------------------
+
+  /**
+   * Use a lease of {@code ttl} for this member's keys from the next lock update on (the effective
+   * {@code ttl} changed, e.g. by {@code edit-config}). The executor replaces its DCS handle; nothing is
+   * written until the next lock or member write moves the keys to the new lease.
+   */
+  record ResizeLease(Duration ttl) implements Action {
+    public ResizeLease {
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("ttl must be positive, got " + ttl);
+      }
+    }
+  }
+
+  /**
+   * Answer an operator's request with a refusal ({@code reason} says why, in words the REST API passes
+   * on). Nothing is executed; the agent completes the request.
+   */
+  record RefuseRequest(long request, String reason) implements Action {
+    public RefuseRequest {
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
 
   /** Run a CHECKPOINT (after a promotion, so a later pg_rewind against this node works). */
   record Checkpoint() implements Action {}

@@ -3,9 +3,12 @@ package dev.primus.ha;
 import dev.primus.dcs.model.MemberRole;
 import dev.primus.dcs.model.MemberState;
 import dev.primus.dcs.model.MemberStatus;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the engine remembers between cycles, as a value: the runner keeps the current one, hands it to
@@ -45,6 +48,17 @@ import java.util.Optional;
  * @param lastPrimaryTimeline  the last timeline this data directory was seen to run on as a primary (until
  *                             it is resynchronised): once it runs as a replica the probe no longer says so,
  *                             and a timeline it created is not the same as another branch's namesake
+ * @param demotion             a {@link Action.Demote} stopped the server and what is left to do once it is
+ *                             down: release the lock (if the mode gives it up), start as a replica
+ * @param slots                the replication slots last handed to the driver ({@link Action.EnsureSlots})
+ * @param parametersApplied    the parameters last applied ({@link Action.ApplyParameters}); empty until the
+ *                             first apply after the agent started
+ * @param parametersRefused    parameters the driver refused: not tried again until they change
+ * @param leaseTtl             the ttl of the lease the executor uses, once it has been set to the effective
+ *                             one ({@link Action.ResizeLease})
+ * @param failsafeActive       failsafe mode keeps this member primary without the DCS: from the first kept
+ *                             cycle until the DCS answers again (a member key is written) or the role is
+ *                             given up; the cycles that ask the members again in between keep it
  */
 public record AgentMemory(
     Optional<Instant> lastLockUpdate,
@@ -60,7 +74,13 @@ public record AgentMemory(
     RewindState rewind,
     boolean pausedLastCycle,
     Optional<WalPoint> lastReplicaPosition,
-    Optional<Long> lastPrimaryTimeline) {
+    Optional<Long> lastPrimaryTimeline,
+    Optional<Demotion> demotion,
+    SlotBook slots,
+    Optional<Map<String, Object>> parametersApplied,
+    Optional<Map<String, Object>> parametersRefused,
+    Optional<Duration> leaseTtl,
+    boolean failsafeActive) {
 
   public AgentMemory {
     Objects.requireNonNull(lastLockUpdate, "lastLockUpdate");
@@ -71,12 +91,18 @@ public record AgentMemory(
     Objects.requireNonNull(rewind, "rewind");
     Objects.requireNonNull(lastReplicaPosition, "lastReplicaPosition");
     Objects.requireNonNull(lastPrimaryTimeline, "lastPrimaryTimeline");
+    Objects.requireNonNull(demotion, "demotion");
+    Objects.requireNonNull(slots, "slots");
+    Objects.requireNonNull(parametersApplied, "parametersApplied");
+    Objects.requireNonNull(parametersRefused, "parametersRefused");
+    Objects.requireNonNull(leaseTtl, "leaseTtl");
   }
 
   /** A memory that knows only when the lock was last updated (the rest as after a start). */
   public AgentMemory(Optional<Instant> lastLockUpdate) {
     this(lastLockUpdate, Optional.empty(), false, false, false, false, false, Optional.empty(),
-        BootstrapState.NONE, Optional.empty(), RewindState.NONE, false, Optional.empty(), Optional.empty());
+        BootstrapState.NONE, Optional.empty(), RewindState.NONE, false, Optional.empty(), Optional.empty(),
+        Optional.empty(), SlotBook.NONE, Optional.empty(), Optional.empty(), Optional.empty(), false);
   }
 
   /** The memory of an agent that has just started. */
@@ -109,6 +135,40 @@ public record AgentMemory(
 
   /** A WAL position on a timeline. */
   public record WalPoint(long timeline, long lsn) {}
+
+  /**
+   * A demotion whose stop succeeded, and what the next decisions still owe it.
+   *
+   * @param mode        how it was demoted: whether the lock is to be released
+   * @param newUpstream whom to start streaming from once down, if known
+   */
+  public record Demotion(DemoteMode mode, Optional<String> newUpstream) {
+    public Demotion {
+      Objects.requireNonNull(mode, "mode");
+      Objects.requireNonNull(newUpstream, "newUpstream");
+    }
+  }
+
+  /**
+   * The replication slots as last handed to the driver.
+   *
+   * @param applied          the member slots the driver last made exist; empty before the first time
+   * @param permanentApplied the permanent slots it last made exist
+   * @param appliedAt        when that was last tried (successfully or not): slots are re-asserted
+   *                         periodically, and a failure is not retried every cycle
+   * @param retainedSince    member slots kept while their member is away, with when that was first seen
+   */
+  public record SlotBook(Optional<Set<String>> applied, Map<String, Object> permanentApplied,
+      Optional<Instant> appliedAt, Map<String, Instant> retainedSince) {
+    public static final SlotBook NONE = new SlotBook(Optional.empty(), Map.of(), Optional.empty(), Map.of());
+
+    public SlotBook {
+      applied = applied.map(Set::copyOf);
+      permanentApplied = Map.copyOf(permanentApplied);
+      Objects.requireNonNull(appliedAt, "appliedAt");
+      retainedSince = Map.copyOf(retainedSince);
+    }
+  }
 
   /** This memory after {@code action} ended with {@code outcome} at {@code at}. */
   public AgentMemory record(Action action, ActionOutcome outcome, Instant at) {
@@ -145,19 +205,27 @@ public record AgentMemory(
         m.lastLockUpdate = java.util.Optional.of(keep.since());
         m.lastRenewFailed = false;
       }
+      if (ok) {
+        m.failsafeActive = true;
+      }
     } else if (action instanceof Action.ReleaseLeaderLock) {
       if (ok) {
         m.released(at);
       }
+      if (ok || refused) {
+        // The lock is gone either way; what is left of a demotion is the start as a replica, if any.
+        m.demotion = m.demotion.filter(d -> d.newUpstream().isPresent())
+            .map(d -> new Demotion(DemoteMode.IMMEDIATE_NOLOCK, d.newUpstream()));
+      }
     } else if (action instanceof Action.Demote demote) {
       if (ok) {
-        if (demote.mode().releasesLock()) {
-          m.released(at);
-        }
+        m.demotion = Optional.of(new Demotion(demote.mode(), demote.newUpstream()));
         m.crashedPrimarySince = Optional.empty();
+        m.failsafeActive = false;
       }
     } else if (action instanceof Action.Promote) {
       m.promoteFailed = !ok;
+      m.demotion = Optional.empty();
     } else if (action instanceof Action.ActivateWatchdog) {
       m.watchdogActive = ok;
       m.watchdogFailed = !ok;
@@ -186,6 +254,7 @@ public record AgentMemory(
         m.bootstrap = BootstrapState.NONE;
       }
     } else if (action instanceof Action.StartDatabase start) {
+      m.demotion = Optional.empty();
       if (ok) {
         if (start.role() == DatabaseRole.PRIMARY) {
           m.crashedPrimarySince = Optional.empty();
@@ -194,11 +263,13 @@ public record AgentMemory(
         }
       }
     } else if (action instanceof Action.Rewind) {
+      m.demotion = Optional.empty();
       m.rewind = ok ? RewindState.DONE : RewindState.FAILED;
       if (ok) {
         m.lastPrimaryTimeline = Optional.empty();
       }
     } else if (action instanceof Action.Reinitialize || action instanceof Action.CreateReplica) {
+      m.demotion = Optional.empty();
       if (ok) {
         m.rewind = RewindState.NONE;
         m.lastPrimaryTimeline = Optional.empty();
@@ -206,6 +277,22 @@ public record AgentMemory(
     } else if (action instanceof Action.TouchMember touch) {
       // The status is what the engine observed this cycle, whether or not the write went through.
       m.observed(touch.status(), at);
+      // A member key is only written with the DCS reachable: failsafe mode no longer keeps anything up.
+      m.failsafeActive = false;
+    } else if (action instanceof Action.EnsureSlots slots) {
+      m.slots = new SlotBook(ok ? Optional.of(slots.members()) : m.slots.applied(),
+          ok ? slots.permanent() : m.slots.permanentApplied(), Optional.of(at), slots.retainedSince());
+    } else if (action instanceof Action.ApplyParameters apply) {
+      if (ok) {
+        m.parametersApplied = Optional.of(apply.parameters());
+        m.parametersRefused = Optional.empty();
+      } else {
+        m.parametersRefused = Optional.of(apply.parameters());
+      }
+    } else if (action instanceof Action.ResizeLease resize) {
+      if (ok) {
+        m.leaseTtl = Optional.of(resize.ttl());
+      }
     }
     return m.build();
   }
@@ -226,6 +313,12 @@ public record AgentMemory(
     boolean pausedLastCycle;
     Optional<WalPoint> lastReplicaPosition;
     Optional<Long> lastPrimaryTimeline;
+    Optional<Demotion> demotion;
+    SlotBook slots;
+    Optional<Map<String, Object>> parametersApplied;
+    Optional<Map<String, Object>> parametersRefused;
+    Optional<Duration> leaseTtl;
+    boolean failsafeActive;
 
     Change(AgentMemory m) {
       lastLockUpdate = m.lastLockUpdate;
@@ -242,6 +335,12 @@ public record AgentMemory(
       pausedLastCycle = m.pausedLastCycle;
       lastReplicaPosition = m.lastReplicaPosition;
       lastPrimaryTimeline = m.lastPrimaryTimeline;
+      demotion = m.demotion;
+      slots = m.slots;
+      parametersApplied = m.parametersApplied;
+      parametersRefused = m.parametersRefused;
+      leaseTtl = m.leaseTtl;
+      failsafeActive = m.failsafeActive;
     }
 
     void lockUpdated(Instant at) {
@@ -258,6 +357,7 @@ public record AgentMemory(
 
     void released(Instant at) {
       lockLost(at);
+      failsafeActive = false;
       crashedPrimarySince = Optional.empty();
       if (watchdogFailed || promoteFailed) {
         // Gave the lock up because it could not be used safely: stay out of the next race for a ttl.
@@ -282,6 +382,10 @@ public record AgentMemory(
       } else if (status.state() == MemberState.RUNNING) {
         crashedPrimarySince = Optional.empty();
       }
+      if (status.state() == MemberState.RUNNING) {
+        // Whatever a demotion left to do, the server runs again: nothing is owed any more.
+        demotion = Optional.empty();
+      }
       if (status.role() == MemberRole.REPLICA && status.state() == MemberState.RUNNING
           && status.timeline().isPresent()) {
         lastReplicaPosition = Optional.of(new WalPoint(status.timeline().get(), status.walPosition()));
@@ -294,7 +398,8 @@ public record AgentMemory(
     AgentMemory build() {
       return new AgentMemory(lastLockUpdate, lockLostAt, lastRenewFailed, lostLastRace, watchdogActive,
           watchdogFailed, promoteFailed, leadershipDeclinedAt, bootstrap, crashedPrimarySince, rewind,
-          pausedLastCycle, lastReplicaPosition, lastPrimaryTimeline);
+          pausedLastCycle, lastReplicaPosition, lastPrimaryTimeline, demotion, slots, parametersApplied,
+          parametersRefused, leaseTtl, failsafeActive);
     }
   }
 }

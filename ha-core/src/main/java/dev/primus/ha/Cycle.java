@@ -100,6 +100,10 @@ final class Cycle {
 
   /** The cluster's timeline: the history's, or the leader's own if it already moved past that. */
   long clusterTimeline() {
+    return clusterTimeline(cluster);
+  }
+
+  static long clusterTimeline(ClusterView cluster) {
     long fromHistory = cluster.history().currentTimeline();
     long fromLeader = cluster.leaderMember().flatMap(m -> m.status().timeline()).orElse(0L);
     return Math.max(fromHistory, fromLeader);
@@ -107,25 +111,17 @@ final class Cycle {
 
   /** The configured {@code synchronous_mode}; an unreadable setting counts as the stricter {@code on}. */
   SynchronousMode syncMode() {
-    try {
-      return dcs().synchronousMode();
-    } catch (IllegalArgumentException unreadable) {
-      return SynchronousMode.ON;
-    }
+    return SwitchoverCheck.syncMode(dcs());
   }
 
   /** Synchronous replication restricts who may be promoted only while {@code sync} names a leader. */
   boolean syncRestrictsPromotion() {
-    return syncMode() != SynchronousMode.OFF && cluster.sync().map(s -> s.value().leader().isPresent()).orElse(false);
+    return SwitchoverCheck.syncRestrictsPromotion(cluster, dcs());
   }
 
   /** Whether {@code name} may be promoted as far as {@code sync} is concerned. */
   boolean syncAllows(String name) {
-    if (!syncRestrictsPromotion()) {
-      return true;
-    }
-    var sync = cluster.sync().orElseThrow().value();
-    return sync.isSyncStandby(name) || sync.leader().map(name::equals).orElse(false);
+    return SwitchoverCheck.syncAllows(cluster, dcs(), name);
   }
 
   // ---- the leader lock ---------------------------------------------------------------------------

@@ -41,7 +41,7 @@ final class Divergence {
     if (fork.isPresent()) {
       return position(c) > fork.getAsLong();
     }
-    return switchOf(c, timeline).map(switchLsn -> position(c) > switchLsn).orElse(false);
+    return switchOf(c.cluster, timeline).map(switchLsn -> position(c) > switchLsn).orElse(false);
   }
 
   /**
@@ -186,7 +186,7 @@ final class Divergence {
         || c.memory.lastPrimaryTimeline().map(t -> t == mine).orElse(false);
     for (TimelineSwitch s : c.local.timelineHistory()) {
       if (s.timeline() == mine && !ranAsPrimaryHere) {
-        Optional<Long> theirs = switchOf(c, mine);
+        Optional<Long> theirs = switchOf(c.cluster, mine);
         return theirs.isEmpty() || theirs.get() == s.switchLsn()
             ? OptionalLong.of(Long.MAX_VALUE)
             : OptionalLong.of(Math.min(theirs.get(), s.switchLsn()));
@@ -197,15 +197,20 @@ final class Divergence {
 
   /** How far the WAL of a member at {@code position} on {@code timeline} is the cluster's. */
   static long sharedPosition(Cycle c, long timeline, long position) {
-    return switchOf(c, timeline).map(switchLsn -> Math.min(position, switchLsn)).orElse(position);
+    return sharedPosition(c.cluster, timeline, position);
+  }
+
+  /** As {@link #sharedPosition(Cycle, long, long)}, from the cluster view alone. */
+  static long sharedPosition(dev.primus.dcs.model.ClusterView cluster, long timeline, long position) {
+    return switchOf(cluster, timeline).map(switchLsn -> Math.min(position, switchLsn)).orElse(position);
   }
 
   /** Where the history says {@code timeline} ended, if the cluster has moved past it. */
-  private static Optional<Long> switchOf(Cycle c, long timeline) {
-    if (timeline <= 0 || timeline >= c.clusterTimeline()) {
+  private static Optional<Long> switchOf(dev.primus.dcs.model.ClusterView cluster, long timeline) {
+    if (timeline <= 0 || timeline >= Cycle.clusterTimeline(cluster)) {
       return Optional.empty();
     }
-    return c.cluster.history().switchLsnOf(timeline);
+    return cluster.history().switchLsnOf(timeline);
   }
 
   /**

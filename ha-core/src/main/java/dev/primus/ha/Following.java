@@ -47,6 +47,7 @@ final class Following {
           .about(target.get())
           .recheckAfter(c.soon()));
     }
-    return Optional.of(Plan.because(c.memory.lostLastRace() ? Reason.LOST_RACE : Reason.FOLLOWING));
+    return Optional.of(Plan.because(c.memory.lostLastRace() ? Reason.LOST_RACE : Reason.FOLLOWING)
+        .housekeeping(Slots.maintain(c)));
   }
 }

@@ -2,6 +2,9 @@ package dev.primus.ha;
 
 import dev.primus.dcs.model.DynamicConfig;
 import dev.primus.dcs.model.Tags;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -18,6 +21,8 @@ import java.util.Objects;
  *                                             bootstrap winner, and used until the key exists
  * @param removeDataDirectoryOnRewindFailure   reinitialize when pg_rewind fails
  * @param removeDataDirectoryOnDivergedTimelines reinitialize when rewind is off and timelines diverged
+ * @param localParameters                      {@code postgresql.parameters} of the local file; the DCS
+ *                                             config's are laid over them ({@link Action.ApplyParameters})
  */
 public record HaConfig(
     String name,
@@ -28,7 +33,8 @@ public record HaConfig(
     boolean bootstrapAllowed,
     DynamicConfig bootstrapDcs,
     boolean removeDataDirectoryOnRewindFailure,
-    boolean removeDataDirectoryOnDivergedTimelines) {
+    boolean removeDataDirectoryOnDivergedTimelines,
+    Map<String, Object> localParameters) {
 
   public HaConfig {
     Objects.requireNonNull(name, "name");
@@ -40,5 +46,14 @@ public record HaConfig(
     Objects.requireNonNull(tags, "tags");
     Objects.requireNonNull(agentVersion, "agentVersion");
     Objects.requireNonNull(bootstrapDcs, "bootstrapDcs");
+    localParameters = Collections.unmodifiableMap(new LinkedHashMap<>(localParameters));
+  }
+
+  /** Without local {@code postgresql.parameters}. */
+  public HaConfig(String name, String connUrl, String apiUrl, Tags tags, String agentVersion, boolean bootstrapAllowed,
+      DynamicConfig bootstrapDcs, boolean removeDataDirectoryOnRewindFailure,
+      boolean removeDataDirectoryOnDivergedTimelines) {
+    this(name, connUrl, apiUrl, tags, agentVersion, bootstrapAllowed, bootstrapDcs, removeDataDirectoryOnRewindFailure,
+        removeDataDirectoryOnDivergedTimelines, Map.of());
   }
 }

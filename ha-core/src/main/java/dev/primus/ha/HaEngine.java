@@ -19,13 +19,16 @@ import java.util.function.Function;
  *   <li>a running primary whose lock is in doubt stops taking writes ({@link LockSafety});
  *   <li>a failed bootstrap is cleaned up ({@link DataDirectory#afterFailedBootstrap});
  *   <li>a long action in progress: renew the lock, start nothing new ({@link LongActions});
+ *   <li>a demotion's stop is done: the shutdown checkpoint, the lock, the start as a replica ({@link Demotions});
  *   <li>the data directory: bootstrap, clone, adopt, refuse ({@link DataDirectory#check});
  *   <li>the database is down: restart the crashed primary, or rejoin as a replica ({@link Recovery});
  *   <li>I hold the lock: renew, promote, switchover, status and history ({@link Leading});
  *   <li>somebody else holds it: follow ({@link Following});
  *   <li>nobody holds it: the leader race ({@link LeaderRace}).
  * </ol>
- * Every decision made with the DCS reachable ends by refreshing this member's key.
+ * Every decision made with the DCS reachable ends by refreshing this member's key. Then the database's
+ * housekeeping ({@link Parameters}; {@link Slots} in the leading and following branches) and the operators'
+ * requests ({@link Requests}) join the plan.
  */
 public final class HaEngine {
   private HaEngine() {}
@@ -34,6 +37,7 @@ public final class HaEngine {
       LockSafety::stopWritingIfLockInDoubt,
       DataDirectory::afterFailedBootstrap,
       LongActions::whileRunning,
+      Demotions::finish,
       DataDirectory::check,
       Recovery::whenNotRunning,
       Leading::lead,
@@ -54,7 +58,14 @@ public final class HaEngine {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(now, "now");
     Cycle c = new Cycle(obs, memory, config, now);
-    return plan(c).decide(c);
+    Plan plan = plan(c);
+    if (c.connected()) {
+      plan.housekeeping(Parameters.maintain(c, plan));
+      Requests.apply(c, plan);
+    } else {
+      Requests.refuseWithoutDcs(c, plan);
+    }
+    return plan.decide(c);
   }
 
   private static Plan plan(Cycle c) {

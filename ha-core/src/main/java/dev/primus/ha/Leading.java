@@ -104,6 +104,7 @@ final class Leading {
     sync.actions().forEach(plan::thenLast);
     initializeIfMissing(c).ifPresent(plan::thenLast);
     configIfMissing(c).ifPresent(plan::thenLast);
+    plan.housekeeping(Slots.maintain(c));
 
     if (verdict instanceof ManualFailover.Verdict.Wait wait) {
       Duration due = wait.untilDue().compareTo(recheck) < 0 ? wait.untilDue() : recheck;
@@ -115,14 +116,20 @@ final class Leading {
     return plan;
   }
 
-  /** {@code status} with my optime, when it moved (Patroni writes it only on a change, too). */
+  /**
+   * {@code status} with my optime and the slots I retain ({@link Slots#retainList}), when either moved
+   * (Patroni writes it only on a change, too).
+   */
   private static Optional<Action> statusIfChanged(Cycle c) {
     ClusterStatus current = c.cluster.status();
     long optime = c.local.walPosition();
-    if (optime == current.optime() || optime <= 0) {
+    boolean optimeMoved = optime > 0 && optime != current.optime();
+    java.util.List<String> retain = Slots.retainList(c);
+    if (!optimeMoved && retain.equals(current.retainSlots())) {
       return Optional.empty();
     }
-    return Optional.of(new Action.WriteStatus(new ClusterStatus(optime, current.slots(), current.retainSlots())));
+    return Optional.of(new Action.WriteStatus(new ClusterStatus(optimeMoved ? optime : current.optime(), current.slots(),
+        retain)));
   }
 
   /** The lock holder writes its system identifier when {@code initialize} lacks a valid one. */

@@ -5,7 +5,6 @@ import dev.primus.dcs.model.Versioned;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * What the leader does with a pending {@code failover} key (Patroni's
@@ -62,18 +61,15 @@ final class ManualFailover {
     if (request.leader().isPresent() && !request.leader().get().equals(c.me)) {
       return new Verdict.Clear(Reason.FAILOVER_KEY_CLEARED, version);
     }
-    if (request.candidate().isPresent()) {
-      String candidate = request.candidate().get();
-      if (candidate.equals(c.me)) {
-        return new Verdict.Clear(Reason.FAILOVER_KEY_CLEARED, version);
-      }
-      boolean valid = c.member(candidate).map(m -> FailoverCandidates.whyNot(c, m).isEmpty()).orElse(false);
-      return valid ? new Verdict.HandOver(Optional.of(candidate)) : new Verdict.Clear(Reason.SWITCHOVER_NOT_POSSIBLE, version);
+    if (request.candidate().filter(c.me::equals).isPresent()) {
+      return new Verdict.Clear(Reason.FAILOVER_KEY_CLEARED, version);
     }
-    if (c.paused() || !FailoverCandidates.anyCanTakeOver(c, Set.of())) {
-      return new Verdict.Clear(Reason.SWITCHOVER_NOT_POSSIBLE, version);
-    }
-    return new Verdict.HandOver(Optional.empty());
+    // The same rule the command API applied before it wrote the key, judged again now, by the member keys.
+    Optional<String> refusal = SwitchoverCheck.refusal(c.cluster, SwitchoverRequest.of(request), java.util.Map.of(),
+        FailoverCandidates.referencePosition(c));
+    return refusal.isPresent()
+        ? new Verdict.Clear(Reason.SWITCHOVER_NOT_POSSIBLE, version)
+        : new Verdict.HandOver(request.candidate());
   }
 
   /**

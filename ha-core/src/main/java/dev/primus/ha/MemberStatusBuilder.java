@@ -35,7 +35,21 @@ final class MemberStatusBuilder {
 
     return new MemberStatus(cfg.connUrl(), cfg.apiUrl(), state(c), role, version, xlog, timeline, replication,
         receive, replay, cfg.tags(), usable && l.pendingRestart(), usable ? l.pendingRestartReason() : Map.of(),
-        Optional.empty(), Optional.empty(), c.paused(), Map.of());
+        scheduledRestart(c), Optional.empty(), c.paused(), Map.of());
+  }
+
+  /** A restart scheduled on this member (an operator's request still waiting for its time), as Patroni publishes it. */
+  private static Optional<MemberStatus.ScheduledRestart> scheduledRestart(Cycle c) {
+    return c.obs.requests().stream()
+        .filter(r -> r instanceof OperatorRequest.Restart)
+        .map(r -> ((OperatorRequest.Restart) r).request())
+        .filter(r -> r.schedule().isPresent())
+        .findFirst()
+        .map(r -> {
+          Map<String, Object> extra = new java.util.LinkedHashMap<>();
+          r.postgresVersion().ifPresent(v -> extra.put("postgres_version", RestartRequest.versionText(v)));
+          return new MemberStatus.ScheduledRestart(r.schedule().get().toString(), Optional.empty(), extra);
+        });
   }
 
   private static String wire(LocalState.ReplicationState s) {

@@ -21,8 +21,11 @@ import java.util.Set;
  *       not armed (after the stop, so a failure to arm never holds it back);
  *   <li>{@link Action.TouchMember} (unless the branch placed it itself, or the DCS is unreachable);
  *   <li>the branch's conditional writes that may meet a CAS conflict ({@code initialize},
- *       {@code config}, {@code failover}) last, so their conflict never holds anything else back.
+ *       {@code config}, {@code failover}) last, so their conflict never holds anything else back;
+ *   <li>housekeeping of the database (slots, parameters), whose failure concerns nothing else.
  * </ol>
+ * A {@link Action.ResizeLease} goes first of all, so every DCS write of the decision uses the lease of the
+ * ttl in force.
  */
 final class Plan {
   /** Steady-state reasons that the notice about rejected DCS timings may stand in for. */
@@ -32,6 +35,7 @@ final class Plan {
   private Reason reason;
   private final List<Action> actions = new ArrayList<>();
   private final List<Action> last = new ArrayList<>();
+  private final List<Action> housekeeping = new ArrayList<>();
   private Optional<String> about = Optional.empty();
   private Duration recheck;
 
@@ -65,6 +69,28 @@ final class Plan {
     return this;
   }
 
+  /** Database housekeeping that goes at the very end: its failure must hold nothing else back. */
+  Plan housekeeping(Optional<? extends Action> action) {
+    action.ifPresent(housekeeping::add);
+    return this;
+  }
+
+  /** Replaces the housekeeping action of {@code type}, if there is one, by {@code action}; else adds it. */
+  Plan replaceHousekeeping(Class<? extends Action> type, Action action) {
+    housekeeping.removeIf(type::isInstance);
+    housekeeping.add(action);
+    return this;
+  }
+
+  /** Whether this plan starts a long action (a database operation that runs in the background). */
+  boolean startsLongAction() {
+    return firstLongAction().isPresent();
+  }
+
+  Optional<Action> firstLongAction() {
+    return actions.stream().filter(Action::isLong).findFirst();
+  }
+
   /** The member the message talks about, when not the lock holder. */
   Plan about(String member) {
     about = Optional.of(member);
@@ -88,6 +114,9 @@ final class Plan {
 
   Decision decide(Cycle c) {
     List<Action> out = new ArrayList<>();
+    if (c.connected() && !c.memory.leaseTtl().map(c.ttl()::equals).orElse(false)) {
+      out.add(new Action.ResizeLease(c.ttl()));
+    }
     if (shouldDisableWatchdog(c)) {
       out.add(new Action.DisableWatchdog());
     }
@@ -99,6 +128,7 @@ final class Plan {
       out.add(new Action.TouchMember(c.myStatus()));
     }
     out.addAll(last);
+    out.addAll(housekeeping);
 
     Reason r = reason;
     if (c.settings.timingsProblem().isPresent() && ROUTINE.contains(r)) {

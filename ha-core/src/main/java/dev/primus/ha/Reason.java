@@ -91,6 +91,9 @@ public enum Reason {
   SYNC_QUORUM_UNSUPPORTED("no action. I am ({me}); synchronous_mode: quorum is not supported by Primus, so"
       + " synchronous replication is not managed (synchronous_standby_names and the sync key are left as they"
       + " are): set synchronous_mode to on or off"),
+  // demotion
+  DEMOTED_RELEASING_LOCK("demoted: postgres is down, releasing the leader lock"),
+  DEMOTED_STARTING_REPLICA("demoted: starting as a secondary of ({leader})"),
   // configuration
   INVALID_DCS_TIMINGS("no action. I am ({me}); ignoring ttl, loop_wait and retry_timeout of the DCS config"
       + " (loop_wait + 2*retry_timeout > ttl) and using those of bootstrap.dcs");

@@ -66,12 +66,23 @@ class AgentMemoryTest {
   }
 
   @Test
-  void gracefulDemotionReleasesButImmediateNolockDoesNot() {
+  void aDemotionsStopIsRememberedUntilItsReleaseAndStartAreDone() {
     AgentMemory leader = AgentMemory.initial().record(new Action.AcquireLeaderLock(), OK, T0);
-    AgentMemory graceful = leader.record(new Action.Demote(DemoteMode.GRACEFUL, Optional.empty()), OK, T0.plusSeconds(1));
-    assertEquals(Optional.empty(), graceful.lastLockUpdate());
-    AgentMemory nolock = leader.record(new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK, Optional.empty()), OK, T0.plusSeconds(1));
-    assertEquals(Optional.of(T0), nolock.lastLockUpdate());
+    AgentMemory stopped = leader.record(new Action.Demote(DemoteMode.GRACEFUL, Optional.of("node2")), OK, T0.plusSeconds(1));
+    assertEquals(Optional.of(T0), stopped.lastLockUpdate(), "the stop alone gives nothing up");
+    assertEquals(Optional.of(new AgentMemory.Demotion(DemoteMode.GRACEFUL, Optional.of("node2"))), stopped.demotion());
+
+    AgentMemory released = stopped.record(new Action.ReleaseLeaderLock(), OK, T0.plusSeconds(2));
+    assertEquals(Optional.empty(), released.lastLockUpdate());
+    assertEquals(Optional.of(new AgentMemory.Demotion(DemoteMode.IMMEDIATE_NOLOCK, Optional.of("node2"))),
+        released.demotion(), "the start as a replica is still owed");
+    AgentMemory started = released.record(new Action.StartDatabase(DatabaseRole.REPLICA, Optional.of("node2")), OK,
+        T0.plusSeconds(3));
+    assertEquals(Optional.empty(), started.demotion());
+
+    AgentMemory failedStop = leader.record(new Action.Demote(DemoteMode.GRACEFUL, Optional.empty()),
+        new ActionOutcome.Failed("pg_ctl timed out"), T0.plusSeconds(1));
+    assertEquals(Optional.empty(), failedStop.demotion(), "a stop that failed owes nothing");
   }
 
   @Test

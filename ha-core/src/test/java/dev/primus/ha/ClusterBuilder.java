@@ -171,9 +171,25 @@ final class ClusterBuilder {
     return connection(ConnectionState.SUSPENDED);
   }
 
+  /** {@code status.retain_slots} as the leader wrote it; by default every member and the leader (a settled leader's list). */
+  ClusterBuilder retainSlots(String... names) {
+    status = new ClusterStatus(status.optime(), status.slots(), List.of(names));
+    retainSet = true;
+    return this;
+  }
+
+  private boolean retainSet;
+
   ClusterView build() {
     Optional<Versioned<DynamicConfig>> cfg = config.map(c -> new Versioned<>(new DynamicConfig(c), CONFIG_VERSION));
-    return new ClusterView(initialize, cfg, leader, members, failover, sync, history, status, failsafe,
+    ClusterStatus st = status;
+    if (!retainSet) {
+      java.util.TreeSet<String> names = new java.util.TreeSet<>();
+      members.forEach(m -> names.add(m.name()));
+      leader.ifPresent(l -> names.add(l.holder()));
+      st = new ClusterStatus(status.optime(), status.slots(), List.copyOf(names));
+    }
+    return new ClusterView(initialize, cfg, leader, members, failover, sync, history, st, failsafe,
         invalid, connection);
   }
 }

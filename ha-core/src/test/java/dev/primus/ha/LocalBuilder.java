@@ -128,6 +128,21 @@ final class LocalBuilder {
     return this;
   }
 
+  /** The control file says the last stop was not clean (a crash, an immediate stop). */
+  LocalBuilder unclean() {
+    unclean = true;
+    return this;
+  }
+
+  private boolean unclean;
+  private Optional<Integer> version = Optional.empty();
+
+  /** The running server's {@code server_version_num}. */
+  LocalBuilder version(int v) {
+    version = Optional.of(v);
+    return this;
+  }
+
   LocalBuilder notStreaming() {
     replication = Optional.empty();
     return this;
@@ -138,7 +153,7 @@ final class LocalBuilder {
     return new LocalState(dataDirectory, sysid, process, role, timeline, wal,
         runningReplica ? Optional.of(wal) : Optional.empty(),
         runningReplica ? replay.or(() -> Optional.of(wal)) : Optional.empty(),
-        replication, upstream, process != ProcessState.RUNNING, false, Map.of(), Optional.empty(), replicas, history, Optional.empty(),
+        replication, upstream, process != ProcessState.RUNNING && !unclean, false, Map.of(), Optional.empty(), replicas, history, version,
         ssn);
   }
 }

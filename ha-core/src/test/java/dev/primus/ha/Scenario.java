@@ -30,6 +30,8 @@ final class Scenario {
   private Instant now = T0;
   private Optional<FailsafeAnswers> failsafeAnswers = Optional.empty();
   private Optional<FailsafeNotice> failsafeReceived = Optional.empty();
+  private final java.util.List<OperatorRequest> requests = new java.util.ArrayList<>();
+  private boolean housekeepingDone = true;
 
   private Scenario(String name) {
     this.name = name;
@@ -127,6 +129,21 @@ final class Scenario {
     return this;
   }
 
+  Scenario request(OperatorRequest r) {
+    requests.add(r);
+    return this;
+  }
+
+  /**
+   * An agent that has just started: it has not sized its lease, applied its parameters or asserted its
+   * slots yet. By default a scenario's agent has, so that the decisions under test are not mixed with
+   * that housekeeping.
+   */
+  Scenario freshAgent() {
+    housekeepingDone = false;
+    return this;
+  }
+
   Scenario at(Instant t) {
     now = t;
     return this;
@@ -143,11 +160,26 @@ final class Scenario {
   }
 
   Observation observation() {
-    return new Observation(cluster.build(), local.build(), inProgress, peers, failsafeAnswers, failsafeReceived);
+    return new Observation(cluster.build(), local.build(), inProgress, peers, failsafeAnswers, failsafeReceived,
+        requests);
+  }
+
+  /** The memory the decision is made with: the scenario's, with the housekeeping done unless {@link #freshAgent()}. */
+  AgentMemory effectiveMemory() {
+    if (!housekeepingDone) {
+      return memory;
+    }
+    AgentMemory m = memory;
+    for (Action a : HaEngine.decide(observation(), memory, config(), now).actions()) {
+      if (a instanceof Action.ResizeLease || a instanceof Action.ApplyParameters || a instanceof Action.EnsureSlots) {
+        m = m.record(a, new ActionOutcome.Succeeded(), now);
+      }
+    }
+    return m;
   }
 
   Decision decide() {
-    return HaEngine.decide(observation(), memory, config(), now);
+    return HaEngine.decide(observation(), effectiveMemory(), config(), now);
   }
 
   // ---- peer answers ----------------------------------------------------------------------------------

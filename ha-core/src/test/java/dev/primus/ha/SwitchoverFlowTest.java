@@ -16,13 +16,22 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A planned switchover node1 -> node2, decision by decision, with every outcome folded into each member's
- * memory as the runner would: it takes three decisions and no peer round trip.
+ * memory as the agent would: the leader stops, then (its server down) writes the shutdown checkpoint and
+ * releases; the candidate takes the lock; no peer round trip.
  */
 class SwitchoverFlowTest {
 
+  /** The outcomes in the order the agent records them: the short actions, then the long ones when they end. */
   private static AgentMemory run(Decision d, AgentMemory m, java.time.Instant at) {
     for (Action a : d.actions()) {
-      m = m.record(a, new ActionOutcome.Succeeded(), at);
+      if (!a.isLong()) {
+        m = m.record(a, new ActionOutcome.Succeeded(), at);
+      }
+    }
+    for (Action a : d.actions()) {
+      if (a.isLong()) {
+        m = m.record(a, new ActionOutcome.Succeeded(), at);
+      }
     }
     return m;
   }
@@ -41,7 +50,23 @@ class SwitchoverFlowTest {
         .with(runningPrimary().wal(5000)).decide();
     assertEquals(Reason.SWITCHOVER_DEMOTING, leader.reason());
     node1 = run(leader, node1, T0);
-    assertEquals(Optional.empty(), node1.lastLockUpdate(), "the graceful demotion released the lock");
+    assertTrue(node1.lastLockUpdate().isPresent(), "the stop alone gives nothing up");
+
+    // 1b. Its server is down (a clean shutdown at 5100): the checkpoint into status, the lock released, the
+    // start as node2's replica, in this order.
+    Decision released = node("node1").memory(node1)
+        .in(cluster().leader("node1").optime(5000).members(member("node1").primary().wal(5000), member("node2").wal(5000))
+            .switchover("node1", "node2"))
+        .with(LocalBuilder.stoppedPrimary().wal(5100)).at(T0.plusMillis(100)).decide();
+    assertEquals(Reason.DEMOTED_RELEASING_LOCK, released.reason());
+    assertEquals(java.util.List.of(Action.WriteStatus.class, Action.ReleaseLeaderLock.class, Action.StartDatabase.class),
+        released.actions().stream().filter(a -> !(a instanceof Action.DisableWatchdog) && !(a instanceof Action.TouchMember))
+            .map(Object::getClass).toList());
+    assertEquals(5100, only(released, Action.WriteStatus.class).status().optime(), "candidates can tell they have it all");
+    assertEquals(Optional.of("node2"), only(released, Action.StartDatabase.class).upstream());
+    assertTrue(released.has(Action.DisableWatchdog.class), "its server is down and it no longer leads");
+    node1 = run(released, node1, T0.plusMillis(100));
+    assertEquals(Optional.empty(), node1.lastLockUpdate(), "the lock is released");
 
     // 2. The candidate sees the free lock and the request naming it: lock, promote, clean the key.
     Decision candidate = node("node2").memory(node2)
@@ -64,6 +89,6 @@ class SwitchoverFlowTest {
         .in(cluster().leader("node2").history(1, 5000).members(member("node1"), member("node2").primary().timeline(2)))
         .with(runningReplica().wal(5000).upstream("node2")).at(T0.plusSeconds(2)).decide();
     assertEquals(Reason.FOLLOWING, old.reason());
-    assertTrue(old.has(Action.DisableWatchdog.class), "it no longer leads");
+    assertFalse(node1.watchdogActive(), "disarmed when it stepped down");
   }
 }

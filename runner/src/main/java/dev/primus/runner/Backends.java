@@ -3,10 +3,8 @@ package dev.primus.runner;
 import dev.primus.dcs.spi.DcsProvider;
 import dev.primus.dcs.spi.DcsProviders;
 import dev.primus.ha.driver.DatabaseProvider;
+import dev.primus.ha.driver.DatabaseProviders;
 import java.util.Map;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
-import java.util.TreeMap;
 
 /**
  * Chooses the DCS provider named by the configuration's DCS section and the database provider
@@ -16,15 +14,12 @@ import java.util.TreeMap;
  */
 public final class Backends {
   /** The database provider when none is named. */
-  public static final String DEFAULT_DATABASE = "postgres";
+  public static final String DEFAULT_DATABASE = DatabaseProviders.DEFAULT;
 
   private static final Map<String, String> DCS_ARTIFACTS = Map.of(
       "etcd3", "dev.primus:primus-dcs-etcd",
       "zookeeper", "dev.primus:primus-dcs-zookeeper",
       "consul", "dev.primus:primus-dcs-consul");
-  private static final Map<String, String> DATABASE_ARTIFACTS = Map.of(
-      "postgres", "dev.primus:primus-db-postgres",
-      "opengauss", "dev.primus:primus-db-opengauss");
 
   private Backends() {}
 
@@ -49,27 +44,12 @@ public final class Backends {
     return providers.select(name);
   }
 
-  /** The database provider called {@code name}. Two providers with one name are an error. */
+  /** The database provider called {@code name} ({@link DatabaseProviders}). */
   public static DatabaseProvider database(ClassLoader loader, String name) {
-    Map<String, DatabaseProvider> byName = new TreeMap<>();
     try {
-      for (DatabaseProvider p : ServiceLoader.load(DatabaseProvider.class, loader)) {
-        DatabaseProvider previous = byName.putIfAbsent(p.name(), p);
-        if (previous != null) {
-          throw new IllegalStateException("two database providers are named '" + p.name() + "': "
-              + previous.getClass().getName() + " and " + p.getClass().getName() + "; remove one of their jars");
-        }
-      }
-    } catch (ServiceConfigurationError e) {
-      throw new IllegalStateException("a database provider could not be loaded: " + e.getMessage(), e);
+      return DatabaseProviders.load(loader).select(name);
+    } catch (DatabaseProviders.UnknownProviderException e) {
+      throw new MissingBackendException(e.getMessage());
     }
-    DatabaseProvider p = byName.get(name);
-    if (p == null) {
-      throw new MissingBackendException("no database provider named '" + name + "' (found: "
-          + (byName.isEmpty() ? "none" : String.join(", ", byName.keySet())) + "). Add "
-          + DATABASE_ARTIFACTS.getOrDefault(name, "the vendor's jar that provides '" + name + "'")
-          + " to the class path, or put its jar (with its dependencies) into the plugins/ directory");
-    }
-    return p;
   }
 }

@@ -36,7 +36,7 @@ class CommandLineTest {
   void runTakesTheConfigFileAndOptions() {
     ParseResult r = cli().parseArgs("run", "/etc/patroni.yml", "--plugins", "/opt/primus/plugins", "--database", "postgres");
     RunCommand run = command(r, RunCommand.class);
-    assertEquals(Path.of("/etc/patroni.yml"), run.configFile);
+    assertEquals(java.util.List.of(Path.of("/etc/patroni.yml")), run.configFiles);
     assertEquals(Path.of("/opt/primus/plugins"), run.plugins);
     assertEquals("postgres", run.database);
   }
@@ -44,7 +44,7 @@ class CommandLineTest {
   @Test
   void runWithoutAFileReadsTheEnvironment() {
     RunCommand run = command(cli().parseArgs("run"), RunCommand.class);
-    assertNull(run.configFile);
+    assertEquals(java.util.List.of(), run.configFiles);
   }
 
   @Test

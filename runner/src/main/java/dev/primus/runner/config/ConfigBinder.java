@@ -6,7 +6,8 @@ import dev.primus.dcs.model.Tags;
 import dev.primus.ha.Timings;
 import dev.primus.runner.config.ConfigError.Kind;
 import dev.primus.runner.config.PostgresqlConfig.Authentication;
-import dev.primus.runner.config.PostgresqlConfig.Callbacks;
+import dev.primus.agent.CallbackScripts;
+import dev.primus.agent.CommandWords;
 import dev.primus.runner.config.PostgresqlConfig.Credentials;
 import dev.primus.runner.config.RestApiConfig.VerifyClient;
 import dev.primus.runner.config.WatchdogConfig.Mode;
@@ -398,9 +399,9 @@ final class ConfigBinder {
 
     Section cb = s.section("callbacks");
     cb.checkKeys(Schema.CALLBACKS);
-    Callbacks callbacks = new Callbacks(command(cb, "on_start"), command(cb, "on_stop"), command(cb, "on_restart"),
+    CallbackScripts callbacks = new CallbackScripts(command(cb, "on_start"), command(cb, "on_stop"), command(cb, "on_restart"),
         command(cb, "on_reload"), command(cb, "on_role_change"), command(s, "pre_promote"),
-        s.seconds("callback_timeout", 1, MAX_INT).orElse(Callbacks.DEFAULT_TIMEOUT));
+        s.seconds("callback_timeout", 1, MAX_INT).orElse(CallbackScripts.DEFAULT_TIMEOUT));
 
     boolean useUnixSocket = s.bool("use_unix_socket").orElse(false);
     boolean useUnixSocketRepl = s.bool("use_unix_socket_repl").orElse(false);

@@ -69,6 +69,13 @@ public record PatroniConfig(
         postgresql.removeDataDirectoryOnDivergedTimelines());
   }
 
+  /** The member's HA settings for its agent. */
+  public dev.primus.agent.HaSettings toHaSettings(String agentVersion) {
+    return new dev.primus.agent.HaSettings(tags, bootstrap.dcs(), tags.canFailover(), postgresql.parameters(),
+        postgresql.pgCtlTimeout(), postgresql.callbacks(), postgresql.removeDataDirectoryOnRewindFailure(),
+        postgresql.removeDataDirectoryOnDivergedTimelines(), agentVersion);
+  }
+
   /** The effective configuration as YAML, secrets masked: safe to log or print. */
   public String dump() {
     return tree.dump();

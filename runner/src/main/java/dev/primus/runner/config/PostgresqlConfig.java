@@ -57,7 +57,7 @@ public record PostgresqlConfig(
     List<String> createReplicaMethods,
     Map<String, Map<String, Object>> replicaMethods,
     List<NamedOption> basebackup,
-    Callbacks callbacks,
+    dev.primus.agent.CallbackScripts callbacks,
     boolean useUnixSocket,
     boolean useUnixSocketRepl,
     boolean removeDataDirectoryOnRewindFailure,
@@ -153,47 +153,5 @@ public record PostgresqlConfig(
     }
   }
 
-  /**
-   * The scripts the agent runs around database events, as Patroni runs them: {@code postgresql.callbacks}
-   * (each as {@code <command> <event> <role> <scope>}, in the background, never holding up the HA loop) and
-   * {@code postgresql.pre_promote} (before a promotion, which a non-zero exit aborts). Commands are cut into
-   * words like a shell would ({@link CommandWords}) but no shell runs them.
-   *
-   * @param onStart      after the database started ({@code on_start})
-   * @param onStop       after a running database stopped ({@code on_stop})
-   * @param onRestart    after a restart ({@code on_restart})
-   * @param onReload     after a configuration reload ({@code on_reload})
-   * @param onRoleChange after a promotion, or a start in another role than before ({@code on_role_change})
-   * @param prePromote   {@code postgresql.pre_promote}: a fencing script run, and waited for, before each promotion
-   * @param timeout      {@code postgresql.callback_timeout} (Primus extension, default {@link #DEFAULT_TIMEOUT}):
-   *                     a script still running after this long is killed; a pre_promote killed so fails
-   */
-  public record Callbacks(
-      Optional<String> onStart,
-      Optional<String> onStop,
-      Optional<String> onRestart,
-      Optional<String> onReload,
-      Optional<String> onRoleChange,
-      Optional<String> prePromote,
-      Duration timeout) {
 
-    /** Patroni waits for a script without limit; Primus kills it after a minute unless configured otherwise. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
-
-    public static final Callbacks NONE = new Callbacks(Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty(), Optional.empty(), Optional.empty(), DEFAULT_TIMEOUT);
-
-    public Callbacks {
-      Objects.requireNonNull(onStart, "onStart");
-      Objects.requireNonNull(onStop, "onStop");
-      Objects.requireNonNull(onRestart, "onRestart");
-      Objects.requireNonNull(onReload, "onReload");
-      Objects.requireNonNull(onRoleChange, "onRoleChange");
-      Objects.requireNonNull(prePromote, "prePromote");
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be positive, got " + timeout);
-      }
-    }
-  }
 }

@@ -13,8 +13,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What the HA loop last observed and decided about this member: everything the REST API reports. A
- * value, so one request sees one consistent picture.
+ * What the agent last observed and decided about this member ({@link dev.primus.agent.AgentStatus}), as
+ * the REST API reports it. A value, so one request sees one consistent picture.
  *
  * @param cluster           the last DCS read; {@code cluster.connection()} says whether it is current
  * @param local             the last probe of the local database
@@ -73,6 +73,19 @@ public record NodeStatus(
     Objects.requireNonNull(latestEndLsn, "latestEndLsn");
     replication = List.copyOf(replication);
     Objects.requireNonNull(scheduledRestart, "scheduledRestart");
+  }
+
+  /**
+   * The REST API's view of the agent's status: the agent's fields, with the replication rows as the REST
+   * API reports them ({@code usename} is the configured replication user).
+   */
+  public static NodeStatus of(dev.primus.agent.AgentStatus s, String replicationUser) {
+    List<ReplicationRow> rows = s.local().replicas().stream()
+        .map(r -> new ReplicationRow(replicationUser, r.applicationName(), Optional.empty(), r.state(), r.syncState(), 0))
+        .toList();
+    return new NodeStatus(s.cluster(), s.local(), s.state(), s.role(), s.leaderUntil(), s.config(), s.tags(),
+        s.dcsLastSeen(), s.nextCycleDue(), s.serverVersion(), Optional.empty(), false, Optional.empty(), rows,
+        s.scheduledRestart(), s.watchdogFailed(), s.failsafeActive());
   }
 
   /** Whether this member holds the leader lock and renewed it recently enough to act on it at {@code now}. */

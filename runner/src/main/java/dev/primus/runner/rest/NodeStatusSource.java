@@ -1,8 +1,8 @@
 package dev.primus.runner.rest;
 
 /**
- * Where the REST API gets what it reports: the HA loop publishes a new {@link NodeStatus} after every
- * cycle (and whenever the local database or the DCS view changes), and the server reads the latest.
+ * Where the REST API gets what it reports: the agent publishes a new status after every cycle, and the
+ * server reads the latest ({@link NodeStatus#of}).
  */
 @FunctionalInterface
 public interface NodeStatusSource {

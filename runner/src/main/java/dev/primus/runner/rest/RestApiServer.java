@@ -36,7 +36,7 @@ public final class RestApiServer implements AutoCloseable {
 
   /** Starts a server on {@code restapi.listen}. */
   public static RestApiServer start(RestApiConfig config, NodeIdentity identity, NodeStatusSource status,
-      ClusterCommands commands, Clock clock) throws IOException, GeneralSecurityException {
+      dev.primus.agent.AgentCommands commands, Clock clock) throws IOException, GeneralSecurityException {
     InetSocketAddress bind = config.listen().isWildcard()
         ? new InetSocketAddress(config.listen().port())
         : new InetSocketAddress(config.listen().host(), config.listen().port());
@@ -48,7 +48,7 @@ public final class RestApiServer implements AutoCloseable {
    * everything else comes from {@code config}.
    */
   public static RestApiServer start(InetSocketAddress bind, RestApiConfig config, NodeIdentity identity,
-      NodeStatusSource status, ClusterCommands commands, Clock clock) throws IOException, GeneralSecurityException {
+      NodeStatusSource status, dev.primus.agent.AgentCommands commands, Clock clock) throws IOException, GeneralSecurityException {
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(config, "config");
     HttpServer server;

@@ -12,6 +12,13 @@ import dev.primus.dcs.model.Versioned;
 import dev.primus.dcs.spi.DcsException;
 import dev.primus.dcs.spi.WriteResult;
 import dev.primus.ha.Timings;
+import dev.primus.agent.AgentCommands;
+import dev.primus.agent.AgentCommands.ReinitializeResult;
+import dev.primus.agent.AgentCommands.RestartResult;
+import dev.primus.agent.AgentCommands.SwitchoverResult;
+import dev.primus.ha.RestartRequest;
+import dev.primus.ha.SwitchoverCheck;
+import dev.primus.ha.SwitchoverRequest;
 import dev.primus.runner.config.RestApiConfig;
 import dev.primus.runner.rest.JsonBody.BadRequest;
 import java.io.IOException;
@@ -50,12 +57,12 @@ final class RestHandler implements HttpHandler {
 
   private final NodeIdentity id;
   private final NodeStatusSource source;
-  private final ClusterCommands commands;
+  private final AgentCommands commands;
   private final Clock clock;
   private final AccessControl access;
   private final Map<String, String> extraHeaders;
 
-  RestHandler(RestApiConfig config, NodeIdentity id, NodeStatusSource source, ClusterCommands commands, Clock clock) {
+  RestHandler(RestApiConfig config, NodeIdentity id, NodeStatusSource source, AgentCommands commands, Clock clock) {
     this.id = id;
     this.source = source;
     this.commands = commands;
@@ -250,13 +257,17 @@ final class RestHandler implements HttpHandler {
     if (leader.isPresent() && leader.equals(candidate)) {
       throw new BadRequest("the candidate '" + candidate.get() + "' is the leader already");
     }
+    SwitchoverRequest request = new SwitchoverRequest(kind, leader, candidate, scheduledAt);
     if (scheduledAt.isEmpty()) {
-      Optional<String> impossible = impossible(cluster, leader, candidate, kind);
+      // The rule the agent and the leader apply too, judged here first by the member keys so an impossible
+      // request is refused at once; the agent then asks the candidates themselves.
+      Optional<String> impossible = SwitchoverCheck.refusal(cluster, request, Map.of());
       if (impossible.isPresent()) {
-        return new Text(412, impossible.get());
+        return new Text(412, kind.noun() + " is not possible: " + impossible.get());
       }
     }
-    SwitchoverResult result = commands.switchover(new SwitchoverRequest(kind, leader, candidate, scheduledAt));
+    SwitchoverResult result = await(commands.switchover(request), SWITCHOVER_WAIT,
+        () -> new SwitchoverResult.Failed(capitalized(kind.noun()) + " status unknown"));
     if (result instanceof SwitchoverResult.Scheduled) {
       return new Text(202, kind.noun() + " scheduled");
     }
@@ -270,44 +281,6 @@ final class RestHandler implements HttpHandler {
       return new Text(412, kind.noun() + " is not possible: " + np.reason());
     }
     return new Text(503, ((SwitchoverResult.Failed) result).reason());
-  }
-
-  /** What makes the request inconsistent with the cluster as it is, if anything (HTTP 412). */
-  private static Optional<String> impossible(ClusterView cluster, Optional<String> leader, Optional<String> candidate,
-      SwitchoverRequest.Kind kind) {
-    Optional<String> holder = cluster.leader().map(l -> l.holder());
-    if (leader.isPresent() && !leader.equals(holder)) {
-      return Optional.of("the leader is " + holder.map(h -> "'" + h + "'").orElse("nobody") + ", not '"
-          + leader.get() + "'");
-    }
-    SynchronousMode mode = cluster.config().map(c -> c.value().synchronousMode()).orElse(SynchronousMode.OFF);
-    boolean strictSync = mode == SynchronousMode.ON;
-    List<String> syncStandbys = cluster.sync().map(s -> s.value().syncStandbys()).orElse(List.of());
-    if (candidate.isPresent()) {
-      // Patroni lets a failover (not a switchover) name an asynchronous standby; Primus's engine never
-      // promotes one in synchronous mode (it could lack acknowledged commits), so the request is refused
-      // here rather than left pending.
-      if (strictSync && !syncStandbys.contains(candidate.get())) {
-        return Optional.of("candidate '" + candidate.get() + "' is not a synchronous standby"
-            + (kind == SwitchoverRequest.Kind.SWITCHOVER ? "" : " (with synchronous_mode on only one is promoted;"
-                + " turn synchronous_mode off to fail over to an asynchronous standby)"));
-      }
-      if (cluster.member(candidate.get()).isEmpty()) {
-        return Optional.of("there is no member named '" + candidate.get() + "'");
-      }
-      return Optional.empty();
-    }
-    if (strictSync) {
-      return cluster.members().stream().anyMatch(m -> syncStandbys.contains(m.name()))
-          ? Optional.empty()
-          : Optional.of(kind.noun() + " is not possible: there is no synchronous standby");
-    }
-    for (Member m : cluster.members()) {
-      if (!holder.map(m.name()::equals).orElse(false) && !m.status().apiUrl().isEmpty()) {
-        return Optional.empty();
-      }
-    }
-    return Optional.of(kind.noun() + " is not possible: no member besides the leader");
   }
 
   private Response deleteSwitchover() throws DcsException {
@@ -365,7 +338,9 @@ final class RestHandler implements HttpHandler {
       timeout = Optional.of(Duration.ofSeconds(seconds.get()));
     }
     boolean pending = body.bool("restart_pending");
-    RestartResult r = commands.restart(new RestartRequest(schedule, role, version, timeout, pending));
+    Duration bound = timeout.orElse(Duration.ofSeconds(60)).multipliedBy(2).plusSeconds(30);
+    RestartResult r = await(commands.restart(new RestartRequest(schedule, role, version, timeout, pending)), bound,
+        () -> new RestartResult.Failed("the restart did not finish within " + bound.toSeconds() + " s"));
     if (r instanceof RestartResult.Restarted) {
       return new Text(200, "restarted successfully");
     }
@@ -408,11 +383,14 @@ final class RestHandler implements HttpHandler {
     String name = required(body, "name");
     String connUrl = required(body, "conn_url");
     String apiUrl = required(body, "api_url");
-    if (s.local().isRunningPrimary()) {
-      return new Text(500, "Running as a leader");
+    AgentCommands.FailsafeReply reply = commands.failsafe(new dev.primus.ha.FailsafeNotice(name, apiUrl, connUrl,
+        clock.instant()));
+    if (reply instanceof AgentCommands.FailsafeReply.Accepted a) {
+      return new Text(200, "Accepted", TEXT, Map.of("lsn", Long.toString(a.walPosition())));
     }
-    commands.failsafeReceived(new dev.primus.ha.FailsafeNotice(name, apiUrl, connUrl, clock.instant()));
-    return new Text(200, "Accepted", TEXT, Map.of("lsn", Long.toString(s.local().walPosition())));
+    return reply instanceof AgentCommands.FailsafeReply.RunningAsLeader
+        ? new Text(500, "Running as a leader")
+        : new Text(502, "failsafe mode is not enabled");
   }
 
   private static String required(JsonBody body, String field) throws BadRequest {
@@ -427,7 +405,8 @@ final class RestHandler implements HttpHandler {
     JsonBody body = body(ex, false).orElseThrow().only(REINIT_FIELDS);
     boolean force = body.bool("force");
     boolean fromLeader = body.bool("from_leader") || body.bool("from-leader");
-    ReinitializeResult r = commands.reinitialize(force, fromLeader);
+    ReinitializeResult r = await(commands.reinitialize(force, fromLeader), Duration.ofSeconds(30),
+        () -> new ReinitializeResult.Refused("the agent did not pick the request up within 30 s"));
     return r instanceof ReinitializeResult.Refused refused
         ? new Text(503, refused.reason())
         : new Text(200, "reinitialize started");
@@ -518,6 +497,28 @@ final class RestHandler implements HttpHandler {
       return new Text(422, "cannot schedule a " + what + " in the past (" + text + ")");
     }
     return at;
+  }
+
+  /** The longest a request waits for a switchover: longer than the agent's own bound (2 * max(10 s, loop_wait)). */
+  private static final Duration SWITCHOVER_WAIT = Duration.ofSeconds(130);
+
+  /** The stage's result within {@code bound}, or {@code late} (the REST thread must not wait forever). */
+  private static <T> T await(java.util.concurrent.CompletionStage<T> stage, Duration bound,
+      java.util.function.Supplier<T> late) {
+    try {
+      return stage.toCompletableFuture().get(bound.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      return late.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(String.valueOf(e.getCause()), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return late.get();
+    }
+  }
+
+  private static String capitalized(String s) {
+    return Character.toUpperCase(s.charAt(0)) + s.substring(1);
   }
 
   // ---- plumbing -----------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import dev.primus.dcs.model.SynchronousMode;
 import dev.primus.dcs.model.Tags;
 import dev.primus.ha.HaConfig;
 import dev.primus.runner.config.PostgresqlConfig.Authentication;
-import dev.primus.runner.config.PostgresqlConfig.Callbacks;
 import dev.primus.runner.config.PostgresqlConfig.Credentials;
 import dev.primus.runner.config.RestApiConfig.VerifyClient;
 import java.nio.file.Path;
@@ -67,7 +66,7 @@ class TestConfigDefaults {
         List.of("basebackup"),
         Map.of(),
         List.of(),
-        Callbacks.NONE,
+        dev.primus.agent.CallbackScripts.NONE,
         false,
         false,
         false,

@@ -231,11 +231,11 @@ class TestConfigErrors {
 
   @Test
   void callbacksAndPrePromoteAreRead() {
-    PostgresqlConfig.Callbacks c = loaded(MINIMAL.replace("  data_dir: /var/lib/postgresql/data",
+    dev.primus.agent.CallbackScripts c = loaded(MINIMAL.replace("  data_dir: /var/lib/postgresql/data",
         "  data_dir: /var/lib/postgresql/data\n  pre_promote: /opt/fence.sh --strict\n  callback_timeout: 15\n"
         + "  callbacks:\n    on_start: /opt/cb.sh\n    on_stop: /opt/cb.sh\n    on_restart: /opt/cb.sh\n"
         + "    on_reload: /opt/reload.sh\n    on_role_change: /opt/vip.sh")).postgresql().callbacks();
-    assertEquals(new PostgresqlConfig.Callbacks(java.util.Optional.of("/opt/cb.sh"), java.util.Optional.of("/opt/cb.sh"),
+    assertEquals(new dev.primus.agent.CallbackScripts(java.util.Optional.of("/opt/cb.sh"), java.util.Optional.of("/opt/cb.sh"),
         java.util.Optional.of("/opt/cb.sh"), java.util.Optional.of("/opt/reload.sh"), java.util.Optional.of("/opt/vip.sh"),
         java.util.Optional.of("/opt/fence.sh --strict"), java.time.Duration.ofSeconds(15)), c);
   }

@@ -1,5 +1,10 @@
 package dev.primus.runner.rest;
 
+import dev.primus.agent.AgentCommands;
+import dev.primus.ha.RestartRequest;
+import dev.primus.ha.SwitchoverRequest;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import dev.primus.dcs.model.ClusterView;
 import dev.primus.dcs.model.DynamicConfig;
 import dev.primus.dcs.spi.DcsException;
@@ -10,11 +15,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A test double of {@link ClusterCommands} for the REST layer only: it records every call and answers
- * with results the test sets, so the tests check request validation and status-code mapping, not the
- * HA loop behind the interface.
+ * A test double of {@link AgentCommands} for the REST layer only: it records every call and answers with
+ * results the test sets, so the tests check request validation and status-code mapping, not the agent behind
+ * the interface.
  */
-final class FakeCommandsForRestTests implements ClusterCommands {
+final class FakeCommandsForRestTests implements AgentCommands {
   volatile ClusterView cluster;
   volatile DcsException readFailure;
 
@@ -38,6 +43,7 @@ final class FakeCommandsForRestTests implements ClusterCommands {
   final List<ConfigWrite> configWrites = new CopyOnWriteArrayList<>();
 
   final List<dev.primus.ha.FailsafeNotice> failsafeNotices = new CopyOnWriteArrayList<>();
+  volatile FailsafeReply failsafeReply = new FailsafeReply.Accepted(0);
 
   /** One call of {@link #writeConfig}. */
   record ConfigWrite(DynamicConfig config, OptionalLong expectedVersion) {}
@@ -55,9 +61,9 @@ final class FakeCommandsForRestTests implements ClusterCommands {
   }
 
   @Override
-  public SwitchoverResult switchover(SwitchoverRequest request) {
+  public CompletionStage<SwitchoverResult> switchover(SwitchoverRequest request) {
     switchovers.add(request);
-    return switchoverResult;
+    return CompletableFuture.completedFuture(switchoverResult);
   }
 
   @Override
@@ -67,9 +73,9 @@ final class FakeCommandsForRestTests implements ClusterCommands {
   }
 
   @Override
-  public RestartResult restart(RestartRequest request) {
+  public CompletionStage<RestartResult> restart(RestartRequest request) {
     restarts.add(request);
-    return restartResult;
+    return CompletableFuture.completedFuture(restartResult);
   }
 
   @Override
@@ -85,9 +91,19 @@ final class FakeCommandsForRestTests implements ClusterCommands {
   }
 
   @Override
-  public ReinitializeResult reinitialize(boolean force, boolean fromLeader) {
+  public CompletionStage<ReinitializeResult> reinitialize(boolean force, boolean fromLeader) {
     reinitializations.add(List.of(force, fromLeader));
-    return reinitializeResult;
+    return CompletableFuture.completedFuture(reinitializeResult);
+  }
+
+  @Override
+  public CompletionStage<Boolean> pause() {
+    throw new UnsupportedOperationException("the REST API pauses by PATCH /config");
+  }
+
+  @Override
+  public CompletionStage<Boolean> resume() {
+    throw new UnsupportedOperationException("the REST API resumes by PATCH /config");
   }
 
   @Override
@@ -100,7 +116,8 @@ final class FakeCommandsForRestTests implements ClusterCommands {
   }
 
   @Override
-  public void failsafeReceived(dev.primus.ha.FailsafeNotice notice) {
+  public FailsafeReply failsafe(dev.primus.ha.FailsafeNotice notice) {
     failsafeNotices.add(notice);
+    return failsafeReply;
   }
 }

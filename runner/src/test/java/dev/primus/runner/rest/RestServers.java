@@ -17,12 +17,12 @@ final class RestServers implements AutoCloseable {
     return RestApiConfig.plain(new HostPort("127.0.0.1", 8008), new HostPort("127.0.0.1", 8008));
   }
 
-  RestClient start(RestApiConfig config, NodeIdentity id, NodeStatusSource status, ClusterCommands commands)
+  RestClient start(RestApiConfig config, NodeIdentity id, NodeStatusSource status, dev.primus.agent.AgentCommands commands)
       throws IOException, GeneralSecurityException {
     return new RestClient(server(config, id, status, commands));
   }
 
-  RestApiServer server(RestApiConfig config, NodeIdentity id, NodeStatusSource status, ClusterCommands commands)
+  RestApiServer server(RestApiConfig config, NodeIdentity id, NodeStatusSource status, dev.primus.agent.AgentCommands commands)
       throws IOException, GeneralSecurityException {
     RestApiServer s = RestApiServer.start(new InetSocketAddress("127.0.0.1", 0), config, id, status, commands, clock);
     started.add(s);

@@ -1,5 +1,7 @@
 package dev.primus.runner.rest;
 
+import dev.primus.agent.AgentCommands;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -221,7 +223,7 @@ class TestRestAgainstPatroniFixtures {
   void reinitializeOnTheLeaderIsRefusedLikePatroni() throws Exception {
     // the refusal itself comes from the HA loop behind ClusterCommands; the REST layer maps it to 503
     FakeCommandsForRestTests commands = new FakeCommandsForRestTests(TestNodes.cluster());
-    commands.reinitializeResult = new ReinitializeResult.Refused("this member is the leader; only a replica can be"
+    commands.reinitializeResult = new AgentCommands.ReinitializeResult.Refused("this member is the leader; only a replica can be"
         + " reinitialized");
     leaderServer = RestApiServer.start(new InetSocketAddress("127.0.0.1", 0),
         RestApiConfig.plain(new HostPort("127.0.0.1", 8008), new HostPort("127.0.0.1", 8008)), TestNodes.LEADER_ID,

@@ -1,5 +1,7 @@
 package dev.primus.runner.rest;
 
+import dev.primus.agent.AgentCommands;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,13 +62,13 @@ class TestRestCommands {
     HttpResponse<String> r = post("/switchover", "{\"leader\":\"node2\",\"candidate\":\"node1\"}");
     assertEquals(200, r.statusCode(), r.body());
     assertEquals("successfully switched over to \"node1\"", r.body());
-    assertEquals(List.of(new SwitchoverRequest(SwitchoverRequest.Kind.SWITCHOVER, Optional.of("node2"),
+    assertEquals(List.of(new dev.primus.ha.SwitchoverRequest(dev.primus.ha.SwitchoverRequest.Kind.SWITCHOVER, Optional.of("node2"),
         Optional.of("node1"), Optional.empty())), commands.switchovers);
   }
 
   @Test
   void switchoverToAnotherMemberThanAsked() {
-    commands.switchoverResult = new SwitchoverResult.Completed("node3");
+    commands.switchoverResult = new AgentCommands.SwitchoverResult.Completed("node3");
     HttpResponse<String> r = post("/switchover", "{\"leader\":\"node2\",\"candidate\":\"node1\"}");
     assertEquals(200, r.statusCode());
     assertTrue(r.body().contains("instead of \"node1\""), r.body());
@@ -74,7 +76,7 @@ class TestRestCommands {
 
   @Test
   void scheduledSwitchover() {
-    commands.switchoverResult = new SwitchoverResult.Scheduled();
+    commands.switchoverResult = new AgentCommands.SwitchoverResult.Scheduled();
     HttpResponse<String> r = post("/switchover", "{\"leader\":\"node2\",\"scheduled_at\":\"2026-11-22T05:16:00+00:00\"}");
     assertEquals(202, r.statusCode(), r.body());
     assertEquals(Optional.of(OffsetDateTime.parse("2026-11-22T05:16:00+00:00")), commands.switchovers.get(0).scheduledAt());
@@ -82,7 +84,7 @@ class TestRestCommands {
 
   @Test
   void switchoverValidation() {
-    commands.switchoverResult = new SwitchoverResult.Scheduled();
+    commands.switchoverResult = new AgentCommands.SwitchoverResult.Scheduled();
     assertEquals(400, post("/switchover", "{\"candidate\":\"node1\"}").statusCode(), "a switchover needs the leader");
     assertEquals(400, post("/failover", "{\"leader\":\"node2\"}").statusCode(), "a failover needs a candidate");
     HttpResponse<String> unknown = post("/switchover", "{\"leader\":\"node2\",\"candidat\":\"node1\"}");
@@ -114,7 +116,7 @@ class TestRestCommands {
     assertEquals(412, post("/switchover", "{\"leader\":\"node2\",\"candidate\":\"node9\"}").statusCode());
     assertEquals(List.of(), commands.switchovers);
 
-    commands.switchoverResult = new SwitchoverResult.NotPossible("no healthy candidate answered");
+    commands.switchoverResult = new AgentCommands.SwitchoverResult.NotPossible("no healthy candidate answered");
     HttpResponse<String> r = post("/switchover", "{\"leader\":\"node2\"}");
     assertEquals(412, r.statusCode());
     assertEquals("switchover is not possible: no healthy candidate answered", r.body());
@@ -122,7 +124,7 @@ class TestRestCommands {
 
   @Test
   void switchoverFailures() {
-    commands.switchoverResult = new SwitchoverResult.Failed("the leader did not change within 20 s");
+    commands.switchoverResult = new AgentCommands.SwitchoverResult.Failed("the leader did not change within 20 s");
     assertEquals(503, post("/switchover", "{\"leader\":\"node2\"}").statusCode());
     commands.readFailure = new DcsException(DcsException.Kind.UNAVAILABLE, "etcd is down");
     HttpResponse<String> r = post("/switchover", "{\"leader\":\"node2\"}");
@@ -132,13 +134,13 @@ class TestRestCommands {
 
   @Test
   void failoverNamingTheLeaderIsASwitchover() {
-    commands.switchoverResult = new SwitchoverResult.Completed("node1");
+    commands.switchoverResult = new AgentCommands.SwitchoverResult.Completed("node1");
     HttpResponse<String> r = post("/failover", "{\"leader\":\"node2\",\"member\":\"node1\"}");
     assertEquals(200, r.statusCode(), r.body());
-    assertEquals(SwitchoverRequest.Kind.SWITCHOVER, commands.switchovers.get(0).kind());
+    assertEquals(dev.primus.ha.SwitchoverRequest.Kind.SWITCHOVER, commands.switchovers.get(0).kind());
     assertEquals(Optional.of("node1"), commands.switchovers.get(0).candidate(), "member is candidate's old name");
     post("/failover", "{\"candidate\":\"node3\"}");
-    assertEquals(SwitchoverRequest.Kind.FAILOVER, commands.switchovers.get(1).kind());
+    assertEquals(dev.primus.ha.SwitchoverRequest.Kind.FAILOVER, commands.switchovers.get(1).kind());
   }
 
   @Test
@@ -148,7 +150,7 @@ class TestRestCommands {
         .with("synchronous_mode", true), 12)), c.leader(), c.members(), c.failover(),
         Optional.of(new Versioned<>(new SyncState(Optional.of("node2"), 0, List.of("node1")), 30)), c.history(), c.status(),
         c.failsafe(), c.invalid(), c.connection());
-    commands.switchoverResult = new SwitchoverResult.Completed("node1");
+    commands.switchoverResult = new AgentCommands.SwitchoverResult.Completed("node1");
     HttpResponse<String> switchover = post("/switchover", "{\"leader\":\"node2\",\"candidate\":\"node3\"}");
     assertEquals(412, switchover.statusCode());
     assertTrue(switchover.body().contains("'node3' is not a synchronous standby"), switchover.body());
@@ -188,21 +190,21 @@ class TestRestCommands {
   void restartNowAndItsConditions() {
     HttpResponse<String> r = post("/restart", "");
     assertEquals(200, r.statusCode(), r.body());
-    assertEquals(RestartRequest.NOW, commands.restarts.get(0));
+    assertEquals(dev.primus.ha.RestartRequest.NOW, commands.restarts.get(0));
     r = post("/restart", "{\"role\":\"master\",\"postgres_version\":\"15.2\",\"timeout\":\"30s\",\"restart_pending\":true}");
     assertEquals(200, r.statusCode(), r.body());
-    assertEquals(new RestartRequest(Optional.empty(), Optional.of(MemberRole.PRIMARY), Optional.of(150002),
+    assertEquals(new dev.primus.ha.RestartRequest(Optional.empty(), Optional.of(MemberRole.PRIMARY), Optional.of(150002),
         Optional.of(Duration.ofSeconds(30)), true), commands.restarts.get(1));
-    commands.restartResult = new RestartResult.Failed("restart conditions are not satisfied");
+    commands.restartResult = new AgentCommands.RestartResult.Failed("restart conditions are not satisfied");
     assertEquals(503, post("/restart", "{}").statusCode());
   }
 
   @Test
   void restartScheduling() {
-    commands.restartResult = new RestartResult.Scheduled();
+    commands.restartResult = new AgentCommands.RestartResult.Scheduled();
     assertEquals(202, post("/restart", "{\"schedule\":\"2026-11-22T06:00:00+00:00\"}").statusCode());
     assertEquals(Optional.of(OffsetDateTime.parse("2026-11-22T06:00:00+00:00")), commands.restarts.get(0).schedule());
-    commands.restartResult = new RestartResult.AlreadyScheduled();
+    commands.restartResult = new AgentCommands.RestartResult.AlreadyScheduled();
     assertEquals(409, post("/restart", "{\"schedule\":\"2026-11-22T06:00:00+00:00\"}").statusCode());
     assertEquals(422, post("/restart", "{\"schedule\":\"2020-01-01T00:00:00+00:00\"}").statusCode());
   }

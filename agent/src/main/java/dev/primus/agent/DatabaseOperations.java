@@ -1,0 +1,63 @@
+package dev.primus.agent;
+
+import dev.primus.ha.ActionOutcome;
+import dev.primus.ha.DatabaseRole;
+import dev.primus.ha.LocalState;
+import dev.primus.ha.StopMode;
+import dev.primus.ha.driver.DatabaseDriver;
+import dev.primus.ha.driver.Upstream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The database as the agent's executor drives it: every operation of {@link DatabaseDriver}, started now
+ * and finished when the returned stage completes, with the outcome the engine learns from. The agent
+ * wraps a driver into this itself ({@link PrimusAgent.Builder#database(DatabaseDriver)}); a simulator
+ * implements it directly over a simulated database whose operations take simulated time.
+ *
+ * <p>The agent calls at most one mutating operation at a time ({@link #probe()} may come at any time).
+ * A stage never completes exceptionally: a failure is an {@link ActionOutcome.Failed} saying why.
+ */
+public interface DatabaseOperations extends AutoCloseable {
+
+  /** {@link DatabaseDriver#probe()}. */
+  CompletionStage<LocalState> probe();
+
+  CompletionStage<ActionOutcome> bootstrap();
+
+  CompletionStage<ActionOutcome> createReplica(Upstream source);
+
+  CompletionStage<ActionOutcome> start(DatabaseRole role, Optional<Upstream> upstream, Duration timeout);
+
+  CompletionStage<ActionOutcome> stop(StopMode mode, Duration timeout);
+
+  CompletionStage<ActionOutcome> restart(Duration timeout);
+
+  CompletionStage<ActionOutcome> promote(Duration timeout);
+
+  CompletionStage<ActionOutcome> follow(Upstream upstream, Duration timeout);
+
+  CompletionStage<ActionOutcome> rewind(Upstream source);
+
+  CompletionStage<ActionOutcome> reinitialize(Upstream source);
+
+  CompletionStage<ActionOutcome> reload();
+
+  CompletionStage<ActionOutcome> checkpoint();
+
+  CompletionStage<ActionOutcome> ensureSlots(Set<String> memberSlots, Map<String, Object> permanentSlots);
+
+  CompletionStage<ActionOutcome> setSynchronousStandbys(List<String> members, int count, boolean quorum);
+
+  CompletionStage<ActionOutcome> clearSynchronousStandbys();
+
+  CompletionStage<ActionOutcome> applyParameters(Map<String, Object> parameters);
+
+  /** Releases what the driver holds (connections); stops nothing. */
+  @Override
+  void close();
+}
