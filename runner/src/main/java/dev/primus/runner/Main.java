@@ -2,6 +2,7 @@ package dev.primus.runner;
 
 import dev.primus.runner.ctl.CtlCommand;
 import dev.primus.runner.demo.DemoCommand;
+import dev.primus.runner.wiring.CommandContext;
 import java.io.InputStream;
 import java.util.Map;
 import java.util.Objects;
@@ -18,12 +19,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "primus", mixinStandardHelpOptions = true, versionProvider = PrimusVersion.Provider.class,
     description = "High availability for PostgreSQL, compatible with Patroni's DCS layout, REST API and patroni.yml.",
     subcommands = {RunCommand.class, CtlCommand.class, DemoCommand.class, VersionCommand.class})
-public final class Main implements Callable<Integer> {
+public final class Main implements Callable<Integer>, CommandContext {
   /** Set once the JVM's shutdown began (SIGTERM): {@link #main} must not call System.exit then. */
   static volatile boolean shuttingDown;
 
-  /** For commands with shutdown hooks of their own ({@code demo}): the JVM is exiting, leave it to that. */
-  public static void markShuttingDown() {
+  @Override
+  public void markShuttingDown() {
     shuttingDown = true;
   }
 
@@ -44,12 +45,12 @@ public final class Main implements Callable<Integer> {
     this.in = Objects.requireNonNull(in, "in");
   }
 
-  /** The environment commands read ({@code PRIMUS_*}, {@code PATRONI_*} overrides). */
+  @Override
   public Map<String, String> env() {
     return env;
   }
 
-  /** Where confirmations are read from. */
+  @Override
   public InputStream in() {
     return in;
   }

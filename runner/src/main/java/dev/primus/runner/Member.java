@@ -1,5 +1,7 @@
 package dev.primus.runner;
 
+import dev.primus.runner.wiring.RestClients;
+import dev.primus.runner.wiring.Backends;
 import dev.primus.agent.HaSettings;
 import dev.primus.agent.PrimusAgent;
 import dev.primus.agent.PrimusRuntime;

@@ -1,5 +1,6 @@
 package dev.primus.runner;
 
+import dev.primus.runner.wiring.Plugins;
 import dev.primus.runner.config.ConfigLoadResult;
 import dev.primus.runner.config.ConfigWarning;
 import dev.primus.runner.config.PatroniConfig;
@@ -86,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
     Optional<Path> pluginDir;
     try {
       pluginDir = Plugins.directory(Optional.ofNullable(plugins), main.env());
-      loader = Plugins.loader(pluginDir, Main.class.getClassLoader());
+      loader = Plugins.loader(pluginDir, RunCommand.class.getClassLoader());
     } catch (IllegalArgumentException | java.io.IOException e) {
       LOG.error("{}", e.getMessage());
       err.println("Error: " + e.getMessage());

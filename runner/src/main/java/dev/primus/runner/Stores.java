@@ -1,5 +1,6 @@
 package dev.primus.runner;
 
+import dev.primus.runner.wiring.Backends;
 import dev.primus.dcs.spi.DcsConfigException;
 import dev.primus.dcs.spi.DcsProvider;
 import dev.primus.dcs.spi.DcsSettings;

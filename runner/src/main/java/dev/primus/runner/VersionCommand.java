@@ -1,5 +1,6 @@
 package dev.primus.runner;
 
+import dev.primus.runner.wiring.Plugins;
 import dev.primus.dcs.spi.DcsProviders;
 import dev.primus.ha.driver.DatabaseProvider;
 import java.io.PrintWriter;

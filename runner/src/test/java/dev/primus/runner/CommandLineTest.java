@@ -1,5 +1,7 @@
 package dev.primus.runner;
 
+import dev.primus.runner.wiring.Plugins;
+import dev.primus.runner.wiring.Backends;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -10,8 +10,8 @@ import dev.primus.dcs.spi.DcsException;
 import dev.primus.dcs.spi.DcsProviders;
 import dev.primus.dcs.spi.WriteResult;
 import dev.primus.ha.Timings;
-import dev.primus.runner.Main;
-import dev.primus.runner.Plugins;
+import dev.primus.runner.wiring.CommandContext;
+import dev.primus.runner.wiring.Plugins;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -55,7 +55,7 @@ import picocli.CommandLine.Spec;
         CtlActions.Restart.class, CtlActions.Reload.class, CtlActions.Reinit.class, CtlActions.Remove.class})
 public final class CtlCommand implements Callable<Integer> {
   @ParentCommand
-  Main main;
+  CommandContext main;
 
   @Spec
   CommandLine.Model.CommandSpec spec;
@@ -93,7 +93,7 @@ public final class CtlCommand implements Callable<Integer> {
       throw new IllegalArgumentException("configuration file " + file + " not found (give one with -c)");
     }
     ClassLoader loader = Plugins.loader(Plugins.directory(Optional.ofNullable(plugins), main.env()),
-        Main.class.getClassLoader());
+        CtlCommand.class.getClassLoader());
     Set<String> dcsNames = new LinkedHashSet<>(DcsProviders.load(loader).names());
     dcsNames.addAll(CtlSettings.PATRONI_DCS);
     CtlSettings settings = CtlSettings.read(file, main.env(), dcsNames);

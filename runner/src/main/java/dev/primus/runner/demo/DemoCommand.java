@@ -3,7 +3,7 @@ package dev.primus.runner.demo;
 import dev.primus.dcs.model.ClusterView;
 import dev.primus.dcs.spi.DcsException;
 import dev.primus.ha.Timings;
-import dev.primus.runner.Main;
+import dev.primus.runner.wiring.CommandContext;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URISyntaxException;
@@ -57,6 +57,10 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
+
+  /** The process it runs in (null when the command is built alone, in tests). */
+  @picocli.CommandLine.ParentCommand
+  CommandContext parent;
 
   @Option(names = "--ttl", defaultValue = "10", paramLabel = "SECONDS",
       description = "leader lock ttl (default: ${DEFAULT-VALUE}); loop_wait + 2 * retry_timeout must not exceed it")
@@ -112,7 +116,9 @@ public final class DemoCommand implements Callable<Integer> {
     Optional<String> osUser = Prerequisites.isRoot() ? Optional.of(Prerequisites.OS_USER) : Optional.empty();
     DemoRun run = new DemoRun(out, timings, jar.get(), osUser, keep);
     Thread hook = new Thread(() -> {
-      Main.markShuttingDown();
+      if (parent != null) {
+        parent.markShuttingDown();
+      }
       out.println();
       out.println("interrupted: cleaning up");
       run.cleanup();

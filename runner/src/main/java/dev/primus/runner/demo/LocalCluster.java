@@ -11,7 +11,7 @@ import dev.primus.dcs.spi.DcsException;
 import dev.primus.dcs.spi.DcsSettings;
 import dev.primus.dcs.spi.KeyValueStore;
 import dev.primus.ha.Timings;
-import dev.primus.runner.Backends;
+import dev.primus.runner.wiring.Backends;
 import dev.primus.runner.ctl.Tables;
 import java.io.IOException;
 import java.io.UncheckedIOException;

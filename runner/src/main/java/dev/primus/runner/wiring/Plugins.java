@@ -1,4 +1,4 @@
-package dev.primus.runner;
+package dev.primus.runner.wiring;
 
 import java.io.IOException;
 import java.net.MalformedURLException;

@@ -1,4 +1,4 @@
-package dev.primus.runner;
+package dev.primus.runner.wiring;
 
 import dev.primus.runner.config.BasicAuth;
 import dev.primus.runner.config.CtlConfig;

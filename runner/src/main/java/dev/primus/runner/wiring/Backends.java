@@ -1,4 +1,4 @@
-package dev.primus.runner;
+package dev.primus.runner.wiring;
 
 import dev.primus.dcs.spi.DcsProvider;
 import dev.primus.dcs.spi.DcsProviders;
