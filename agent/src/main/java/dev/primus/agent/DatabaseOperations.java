@@ -55,7 +55,8 @@ public interface DatabaseOperations extends AutoCloseable {
 
   CompletionStage<ActionOutcome> clearSynchronousStandbys();
 
-  CompletionStage<ActionOutcome> applyParameters(Map<String, Object> parameters);
+  /** {@link DatabaseDriver#applyParameters(Map, Optional)}. */
+  CompletionStage<ActionOutcome> applyParameters(Map<String, Object> dynamic, Optional<Map<String, Object>> local);
 
   /** Releases what the driver holds (connections); stops nothing. */
   @Override

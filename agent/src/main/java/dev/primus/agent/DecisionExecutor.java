@@ -249,7 +249,7 @@ final class DecisionExecutor {
       });
     }
     if (a instanceof Action.ApplyParameters apply) {
-      return db.applyParameters(apply.parameters()).thenApply(o -> {
+      return db.applyParameters(apply.parameters().dynamic(), apply.parameters().local()).thenApply(o -> {
         if (o.succeeded()) {
           LOG.info("applied the postgresql parameters of the configuration");
           if (apply.announce()) {
@@ -591,7 +591,7 @@ final class DecisionExecutor {
       return "TouchMember";
     }
     if (a instanceof Action.ApplyParameters p) {
-      return "ApplyParameters[" + p.parameters().size() + " parameters]";
+      return "ApplyParameters[" + p.parameters().merged().size() + " parameters]";
     }
     return a.toString();
   }

@@ -135,8 +135,9 @@ final class DriverOperations implements DatabaseOperations {
   }
 
   @Override
-  public CompletionStage<ActionOutcome> applyParameters(Map<String, Object> parameters) {
-    return now(() -> driver.applyParameters(parameters));
+  public CompletionStage<ActionOutcome> applyParameters(Map<String, Object> dynamic,
+      Optional<Map<String, Object>> local) {
+    return now(() -> driver.applyParameters(dynamic, local));
   }
 
   @Override

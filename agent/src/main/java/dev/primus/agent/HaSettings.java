@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A member's own HA settings besides its identity (the local configuration file's part of what Patroni
@@ -17,8 +18,8 @@ import java.util.Objects;
  * @param bootstrapDcs                           {@code bootstrap.dcs}: the dynamic config the bootstrapping
  *                                               member writes, used until the key exists
  * @param bootstrapAllowed                       this member may initialize a new cluster when it wins the race
- * @param localParameters                        the local {@code postgresql.parameters}; the DCS config's are
- *                                               laid over them
+ * @param localParameters                        the local {@code postgresql.parameters}, the DCS config's laid
+ *                                               over them; empty: the driver's own, those it was built with
  * @param databaseTimeout                        how long a start, stop, promote or restart may take
  *                                               ({@code postgresql.pg_ctl_timeout})
  * @param callbacks                              the operator's scripts
@@ -31,7 +32,7 @@ public record HaSettings(
     Tags tags,
     DynamicConfig bootstrapDcs,
     boolean bootstrapAllowed,
-    Map<String, Object> localParameters,
+    Optional<Map<String, Object>> localParameters,
     Duration databaseTimeout,
     CallbackScripts callbacks,
     boolean removeDataDirectoryOnRewindFailure,
@@ -50,7 +51,8 @@ public record HaSettings(
   public HaSettings {
     Objects.requireNonNull(tags, "tags");
     Objects.requireNonNull(bootstrapDcs, "bootstrapDcs");
-    localParameters = Collections.unmodifiableMap(new LinkedHashMap<>(localParameters));
+    localParameters = Objects.requireNonNull(localParameters, "localParameters")
+        .map(l -> Collections.unmodifiableMap(new LinkedHashMap<>(l)));
     Objects.requireNonNull(databaseTimeout, "databaseTimeout");
     if (databaseTimeout.isNegative() || databaseTimeout.isZero()) {
       throw new IllegalArgumentException("databaseTimeout must be positive, got " + databaseTimeout);
@@ -61,7 +63,7 @@ public record HaSettings(
 
   /** No tags, Patroni's dynamic defaults, bootstrap allowed, no scripts, a 60 s database timeout. */
   public static HaSettings defaults() {
-    return new HaSettings(Tags.NONE, DynamicConfig.EMPTY, true, Map.of(), DEFAULT_DATABASE_TIMEOUT,
+    return new HaSettings(Tags.NONE, DynamicConfig.EMPTY, true, Optional.empty(), DEFAULT_DATABASE_TIMEOUT,
         CallbackScripts.NONE, false, false, PATRONI_VERSION);
   }
 
@@ -76,8 +78,9 @@ public record HaSettings(
         removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, agentVersion);
   }
 
+  /** With {@code parameters} as the local {@code postgresql.parameters}, handed to the driver with the dynamic ones. */
   public HaSettings withLocalParameters(Map<String, Object> parameters) {
-    return new HaSettings(tags, bootstrapDcs, bootstrapAllowed, parameters, databaseTimeout, callbacks,
+    return new HaSettings(tags, bootstrapDcs, bootstrapAllowed, Optional.of(parameters), databaseTimeout, callbacks,
         removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, agentVersion);
   }
 

@@ -149,8 +149,10 @@ public final class PrimusRuntime implements AgentRuntime, AutoCloseable {
   private HttpClient defaultHttpClient() {
     synchronized (httpLock) {
       if (http == null) {
+        // The client's own executor, not the workers: a request still in flight when the runtime closes must
+        // be able to finish, or the client (and its selector thread) would never be released.
         http = HttpClient.newBuilder().connectTimeout(PeerClient.TIMEOUT).followRedirects(HttpClient.Redirect.NEVER)
-            .executor(workers).build();
+            .build();
       }
       return http;
     }
@@ -214,6 +216,10 @@ public final class PrimusRuntime implements AgentRuntime, AutoCloseable {
       watches.clear();
     }
     all.forEach(SharedWatch::stop);
+    synchronized (httpLock) {
+      // The JDK's client has no close() before Java 21: its selector thread ends once the client is unreachable.
+      http = null;
+    }
     timer.shutdownNow();
     workers.shutdown();
     try {

@@ -141,6 +141,9 @@ class EveryActionIsExecutedTest {
     if (type == MemberStatus.class) {
       return DecisionExecutorTest.status("postgres://10.0.0.1:5432/postgres");
     }
+    if (type == dev.primus.ha.ParameterSet.class) {
+      return new dev.primus.ha.ParameterSet(Map.of("work_mem", "8MB"), Optional.empty());
+    }
     if (type == DynamicConfig.class) {
       return DynamicConfig.EMPTY;
     }

@@ -426,7 +426,8 @@ class PrimusAgentTest {
     run(Duration.ofMillis(100));
 
     assertEquals(applies + 1, n.db().methods().stream().filter("applyParameters"::equals).count());
-    assertEquals(Map.of("work_mem", "8MB"), n.db().last("applyParameters").orElseThrow().args().get(0));
+    assertEquals(Map.of("work_mem", "8MB"), n.db().last("applyParameters").orElseThrow().args().get(0),
+        "the reloaded local parameters reach the driver");
   }
 
   @Test

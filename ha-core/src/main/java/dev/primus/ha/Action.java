@@ -339,19 +339,19 @@ public sealed interface Action {
   record ReloadDatabase() implements Action {}
 
   /**
-   * Hand {@code parameters} (the local {@code postgresql.parameters} with the DCS config's laid over
-   * them) to the driver, which rewrites its configuration and reloads:
-   * {@link dev.primus.ha.driver.DatabaseDriver#applyParameters}. Emitted when the DCS config's parameters
-   * changed, on an operator's reload, and once after the agent starts.
+   * Hand the parameters (the DCS config's {@code postgresql.parameters} over the local ones) to the driver,
+   * which rewrites its configuration and reloads:
+   * {@link dev.primus.ha.driver.DatabaseDriver#applyParameters(Map, Optional)}. Emitted when the configured
+   * parameters changed, on an operator's reload, and once after the agent starts.
    *
-   * @param parameters the merged parameters
+   * @param parameters the dynamic parameters, and the local ones if the agent knows them
    * @param request    the operator's {@link OperatorRequest.Reload} it carries out, if one
    * @param announce   run the {@code on_reload} callback once it succeeded (not for the first apply after
    *                   a start, which changes nothing the operator did)
    */
-  record ApplyParameters(Map<String, Object> parameters, Optional<Long> request, boolean announce) implements Action {
+  record ApplyParameters(ParameterSet parameters, Optional<Long> request, boolean announce) implements Action {
     public ApplyParameters {
-      parameters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parameters));
+      Objects.requireNonNull(parameters, "parameters");
       Objects.requireNonNull(request, "request");
     }
   }

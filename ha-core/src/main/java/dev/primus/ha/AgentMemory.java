@@ -77,8 +77,8 @@ public record AgentMemory(
     Optional<Long> lastPrimaryTimeline,
     Optional<Demotion> demotion,
     SlotBook slots,
-    Optional<Map<String, Object>> parametersApplied,
-    Optional<Map<String, Object>> parametersRefused,
+    Optional<ParameterSet> parametersApplied,
+    Optional<ParameterSet> parametersRefused,
     Optional<Duration> leaseTtl,
     boolean failsafeActive) {
 
@@ -315,8 +315,8 @@ public record AgentMemory(
     Optional<Long> lastPrimaryTimeline;
     Optional<Demotion> demotion;
     SlotBook slots;
-    Optional<Map<String, Object>> parametersApplied;
-    Optional<Map<String, Object>> parametersRefused;
+    Optional<ParameterSet> parametersApplied;
+    Optional<ParameterSet> parametersRefused;
     Optional<Duration> leaseTtl;
     boolean failsafeActive;
 

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * This member's own settings (from its local configuration file); the cluster-wide ones come from the
@@ -21,8 +22,9 @@ import java.util.Objects;
  *                                             bootstrap winner, and used until the key exists
  * @param removeDataDirectoryOnRewindFailure   reinitialize when pg_rewind fails
  * @param removeDataDirectoryOnDivergedTimelines reinitialize when rewind is off and timelines diverged
- * @param localParameters                      {@code postgresql.parameters} of the local file; the DCS
- *                                             config's are laid over them ({@link Action.ApplyParameters})
+ * @param localParameters                      {@code postgresql.parameters} of the local file, the DCS
+ *                                             config's laid over them ({@link Action.ApplyParameters}); empty:
+ *                                             the driver keeps the local ones it was built with
  */
 public record HaConfig(
     String name,
@@ -34,7 +36,7 @@ public record HaConfig(
     DynamicConfig bootstrapDcs,
     boolean removeDataDirectoryOnRewindFailure,
     boolean removeDataDirectoryOnDivergedTimelines,
-    Map<String, Object> localParameters) {
+    Optional<Map<String, Object>> localParameters) {
 
   public HaConfig {
     Objects.requireNonNull(name, "name");
@@ -46,7 +48,8 @@ public record HaConfig(
     Objects.requireNonNull(tags, "tags");
     Objects.requireNonNull(agentVersion, "agentVersion");
     Objects.requireNonNull(bootstrapDcs, "bootstrapDcs");
-    localParameters = Collections.unmodifiableMap(new LinkedHashMap<>(localParameters));
+    localParameters = Objects.requireNonNull(localParameters, "localParameters")
+        .map(l -> Collections.unmodifiableMap(new LinkedHashMap<>(l)));
   }
 
   /** Without local {@code postgresql.parameters}. */
@@ -54,6 +57,6 @@ public record HaConfig(
       DynamicConfig bootstrapDcs, boolean removeDataDirectoryOnRewindFailure,
       boolean removeDataDirectoryOnDivergedTimelines) {
     this(name, connUrl, apiUrl, tags, agentVersion, bootstrapAllowed, bootstrapDcs, removeDataDirectoryOnRewindFailure,
-        removeDataDirectoryOnDivergedTimelines, Map.of());
+        removeDataDirectoryOnDivergedTimelines, Optional.empty());
   }
 }

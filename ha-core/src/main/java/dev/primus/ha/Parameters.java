@@ -1,7 +1,5 @@
 package dev.primus.ha;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,11 +17,9 @@ import java.util.Optional;
 final class Parameters {
   private Parameters() {}
 
-  /** The parameters in effect by configuration: local, with the DCS config's over them. */
-  static Map<String, Object> merged(Cycle c) {
-    Map<String, Object> merged = new LinkedHashMap<>(c.config.localParameters());
-    merged.putAll(c.dcs().postgresqlParameters());
-    return merged;
+  /** The parameters in effect by configuration: the DCS config's, over the local ones. */
+  static ParameterSet wanted(Cycle c) {
+    return new ParameterSet(c.dcs().postgresqlParameters(), c.config.localParameters());
   }
 
   /** The {@link Action.ApplyParameters} this cycle calls for, if any. */
@@ -31,7 +27,7 @@ final class Parameters {
     if (!c.connected() || !idle(c, plan)) {
       return Optional.empty();
     }
-    Map<String, Object> wanted = merged(c);
+    ParameterSet wanted = wanted(c);
     boolean applied = c.memory.parametersApplied().map(wanted::equals).orElse(false);
     boolean refused = c.memory.parametersRefused().map(wanted::equals).orElse(false);
     if (applied || refused) {

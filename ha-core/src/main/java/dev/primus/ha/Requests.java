@@ -56,7 +56,7 @@ final class Requests {
       return;
     }
     plan.replaceHousekeeping(Action.ApplyParameters.class,
-        new Action.ApplyParameters(Parameters.merged(c), Optional.of(r.id()), true));
+        new Action.ApplyParameters(Parameters.wanted(c), Optional.of(r.id()), true));
   }
 
   private static void restart(Cycle c, Plan plan, OperatorRequest.Restart r) {

@@ -67,7 +67,8 @@ class HousekeepingTest {
   void aFreshAgentAppliesTheMergedParametersOnceWithoutOnReload() {
     Decision d = leader(threeNodes().postgresql("parameters", Map.of("work_mem", "8MB"))).freshAgent().decide();
     Action.ApplyParameters apply = only(d, Action.ApplyParameters.class);
-    assertEquals(Map.of("work_mem", "8MB"), apply.parameters());
+    assertEquals(Map.of("work_mem", "8MB"), apply.parameters().dynamic());
+    assertEquals(Optional.empty(), apply.parameters().local(), "the driver keeps the local ones it was built with");
     assertFalse(apply.announce(), "nothing the operator changed: no on_reload");
     assertEquals(Optional.empty(), apply.request());
     assertTrue(d.actions().get(d.actions().size() - 1) instanceof Action.ApplyParameters,
@@ -79,11 +80,11 @@ class HousekeepingTest {
     Scenario s = node("node2").in(threeNodes().postgresql("parameters", Map.of("work_mem", "16MB", "max_connections", 200)))
         .with(runningReplica().wal(1000).upstream("node1"));
     AgentMemory m = s.effectiveMemory();
-    m = m.record(new Action.ApplyParameters(Map.of("work_mem", "8MB"), Optional.empty(), false),
+    m = m.record(new Action.ApplyParameters(new ParameterSet(Map.of("work_mem", "8MB"), Optional.empty()), Optional.empty(), false),
         new ActionOutcome.Succeeded(), T0.minusSeconds(60));
     Decision d = s.memory(m).freshAgent().decide();
     Action.ApplyParameters apply = only(d, Action.ApplyParameters.class);
-    assertEquals(Map.of("work_mem", "16MB", "max_connections", 200), apply.parameters());
+    assertEquals(Map.of("work_mem", "16MB", "max_connections", 200), apply.parameters().dynamic());
     assertTrue(apply.announce(), "a change the operator made: on_reload runs");
   }
 
@@ -91,7 +92,7 @@ class HousekeepingTest {
   void aSetTheDriverRefusedIsNotTriedAgainUntilItChanges() {
     Scenario s = leader(threeNodes().postgresql("parameters", Map.of("shared_buffers", "bogus")));
     AgentMemory refused = s.effectiveMemory().record(
-        new Action.ApplyParameters(Map.of("shared_buffers", "bogus"), Optional.empty(), true),
+        new Action.ApplyParameters(new ParameterSet(Map.of("shared_buffers", "bogus"), Optional.empty()), Optional.empty(), true),
         new ActionOutcome.Failed("invalid value"), T0);
     assertFalse(s.memory(refused).freshAgent().decide().has(Action.ApplyParameters.class));
   }

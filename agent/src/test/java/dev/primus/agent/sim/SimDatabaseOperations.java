@@ -113,7 +113,8 @@ final class SimDatabaseOperations implements DatabaseOperations {
   }
 
   @Override
-  public CompletionStage<ActionOutcome> applyParameters(Map<String, Object> parameters) {
+  public CompletionStage<ActionOutcome> applyParameters(Map<String, Object> dynamic,
+      Optional<Map<String, Object>> local) {
     return now(new ActionOutcome.Succeeded());
   }
 

@@ -1,5 +1,7 @@
 package dev.primus.db.postgres;
 
+import java.util.Map;
+
 import dev.primus.ha.driver.DatabaseDriver;
 import dev.primus.ha.driver.DatabaseProvider;
 import dev.primus.ha.driver.DriverException;
@@ -28,6 +30,14 @@ public final class PostgresDatabaseProvider implements DatabaseProvider {
     RunAs runAs = RunAs.resolve(identity, cfg.osUser());
     ProcessRunner runner = new ProcessRunner(runAs);
     PostgresBinaries bin = PostgresBinaries.discover(cfg.binDir(), runner);
-    return new PostgresDriver(cfg, bin, runAs, runner);
+    Map<String, Object> local = settings.section().get("parameters") instanceof Map<?, ?> m
+        ? stringKeys(m) : Map.of();
+    return new PostgresDriver(cfg, bin, runAs, runner, local);
+  }
+
+  private static Map<String, Object> stringKeys(Map<?, ?> m) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    m.forEach((k, v) -> out.put(String.valueOf(k), v));
+    return out;
   }
 }

@@ -59,7 +59,16 @@ public final class PostgresDriver implements DatabaseDriver {
   /** The driver stopped the server itself, so an unclean control file is not a crash. */
   private volatile boolean stoppedByDriver;
 
+  /** The local {@code postgresql.parameters}, under the dynamic ones; replaced by a reloaded configuration. */
+  private volatile Map<String, Object> localParameters;
+
   PostgresDriver(PostgresConfig cfg, PostgresBinaries bin, RunAs runAs, ProcessRunner runner) {
+    this(cfg, bin, runAs, runner, new LinkedHashMap<String, Object>(cfg.parameters()));
+  }
+
+  PostgresDriver(PostgresConfig cfg, PostgresBinaries bin, RunAs runAs, ProcessRunner runner,
+      Map<String, Object> localParameters) {
+    this.localParameters = new LinkedHashMap<>(localParameters);
     this.cfg = Objects.requireNonNull(cfg, "cfg");
     this.bin = Objects.requireNonNull(bin, "bin");
     this.runAs = Objects.requireNonNull(runAs, "runAs");
@@ -394,6 +403,14 @@ public final class PostgresDriver implements DatabaseDriver {
       cfg = next;
       rewriteAndReload();
     }
+  }
+
+  @Override
+  public void applyParameters(Map<String, Object> dynamic, Optional<Map<String, Object>> local) throws DriverException {
+    Map<String, Object> merged = new LinkedHashMap<>(local.orElse(localParameters));
+    merged.putAll(dynamic);
+    applyParameters(merged);
+    local.ifPresent(l -> localParameters = new LinkedHashMap<>(l));
   }
 
   /** Rewrites postgresql.conf for the current mode and reloads a running server; pending restarts show in the probe. */

@@ -116,8 +116,23 @@ public interface DatabaseDriver extends AutoCloseable {
     setSynchronousStandbys(List.of(), 0, false);
   }
 
-  /** Applies changed parameters (dynamic and local) to the generated configuration and reloads. */
+  /**
+   * Replaces the whole parameter set of the generated configuration with {@code parameters} and reloads a
+   * running server (a parameter that needs a restart shows up as a pending restart in the probe).
+   */
   void applyParameters(Map<String, Object> parameters) throws DriverException;
+
+  /**
+   * Applies the DCS config's {@code postgresql.parameters} ({@code dynamic}) over the local ones: those the
+   * driver was built with, or {@code local} when given (a reloaded configuration file), which then replace
+   * them. The agent calls this one: the local parameters are the driver's, the dynamic ones the cluster's.
+   * The default suits a driver that keeps no local parameters of its own.
+   */
+  default void applyParameters(Map<String, Object> dynamic, Optional<Map<String, Object>> local) throws DriverException {
+    Map<String, Object> merged = new java.util.LinkedHashMap<>(local.orElse(Map.of()));
+    merged.putAll(dynamic);
+    applyParameters(merged);
+  }
 
   /** Stops nothing; releases connections and threads. */
   @Override

@@ -71,7 +71,8 @@ public record PatroniConfig(
 
   /** The member's HA settings for its agent. */
   public dev.primus.agent.HaSettings toHaSettings(String agentVersion) {
-    return new dev.primus.agent.HaSettings(tags, bootstrap.dcs(), tags.canFailover(), postgresql.parameters(),
+    return new dev.primus.agent.HaSettings(tags, bootstrap.dcs(), tags.canFailover(),
+        java.util.Optional.of(postgresql.parameters()),
         postgresql.pgCtlTimeout(), postgresql.callbacks(), postgresql.removeDataDirectoryOnRewindFailure(),
         postgresql.removeDataDirectoryOnDivergedTimelines(), agentVersion);
   }

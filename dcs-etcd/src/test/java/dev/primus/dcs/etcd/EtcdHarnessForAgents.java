@@ -5,9 +5,9 @@ import java.net.URI;
 import java.util.List;
 
 /**
- * A public door to dcs-etcd's {@code EtcdServers} harness (package-private in its test-jar) for the
- * runner's agent tests: real etcd processes on loopback with free ports, stopped and deleted on close.
- * It lives in the harness's package only to reach it; it adds nothing but passes through.
+ * A public door to the {@code EtcdServers} harness (package-private) for the tests of other modules, the
+ * agent's and the runner's, through this test-jar: real etcd processes on loopback with free ports, stopped
+ * and deleted on close. It adds nothing but passes through.
  */
 public final class EtcdHarnessForAgents implements AutoCloseable {
   private final EtcdServers servers;
