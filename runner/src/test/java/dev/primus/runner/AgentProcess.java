@@ -35,13 +35,21 @@ public final class AgentProcess implements AutoCloseable {
 
   /** Starts {@code primus run config} from the shaded jar, with {@code env} added to this JVM's environment. */
   public static AgentProcess start(Path config, Path log, Map<String, String> env) throws IOException {
+    return start(List.of(config), log, env);
+  }
+
+  /**
+   * Starts {@code primus run config...}: one process running a member per file (a host with several
+   * PostgreSQL instances).
+   */
+  public static AgentProcess start(List<Path> configs, Path log, Map<String, String> env) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(LEAN_JVM);
     cmd.add("-jar");
     cmd.add(shadedJar().toString());
     cmd.add("run");
-    cmd.add(config.toString());
+    configs.forEach(c -> cmd.add(c.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     // The child must not read the test's own Patroni/Primus variables as configuration.
