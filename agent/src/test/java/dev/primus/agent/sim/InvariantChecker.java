@@ -367,13 +367,38 @@ final class InvariantChecker {
         ? s.get(world.keys().sync()).flatMap(kv -> PatroniCodec.decodeSync(kv.key(), kv.value(), kv.version()).toOptional())
             .filter(st -> st.leader().isPresent())
         : Optional.empty();
+    Optional<String> first = Optional.empty();
+    long best = Long.MIN_VALUE;
     for (SimNode a : world.agents()) {
       SimDatabase db = a.database();
       boolean syncAllows = sync.map(st -> st.isSyncStandby(a.name()) || st.leader().get().equals(a.name())).orElse(true);
       if (a.alive() && !a.frozen() && !world.isolated(a.name()) && !world.cutFromDcs(a.name()) && db.isRunningReplica()
           && db.systemIdentifier().equals(Optional.of(sysid)) && a.config().tags().canFailover() && syncAllows
           && knownPosition - agreedPosition(db.lineage(), db.position()) <= world.schedule().maximumLagOnFailover()) {
-        return Optional.of(a.name());
+        if (first.isEmpty()) {
+          first = Optional.of(a.name());
+        }
+        best = Math.max(best, db.position());
+      }
+    }
+    if (first.isPresent() && deferredTo(s, best).isPresent()) {
+      return Optional.empty();
+    }
+    return first;
+  }
+
+  /**
+   * A member every candidate defers to although it cannot take the lock itself: cut off from the DCS only
+   * (so it still answers peer queries), its member key not yet expired (so the candidates still ask it), a
+   * running replica that may fail over, ahead of every candidate ({@code best}). The leader race waits for
+   * it, in Patroni too, until its key expires; the liveness bound is counted from then.
+   */
+  private Optional<String> deferredTo(Snapshot s, long best) {
+    for (SimNode b : world.agents()) {
+      if (b.alive() && !b.frozen() && !world.isolated(b.name()) && world.cutFromDcs(b.name())
+          && s.get(world.path().member(b.name())).isPresent() && b.database().isRunningReplica()
+          && b.config().tags().canFailover() && b.database().position() > best) {
+        return Optional.of(b.name());
       }
     }
     return Optional.empty();
