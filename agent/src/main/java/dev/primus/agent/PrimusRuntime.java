@@ -33,7 +33,8 @@ import org.slf4j.MDC;
  * The threads every agent of a JVM shares: one timer thread that only hands due tasks over, a pool of
  * worker threads that grows with the work in flight and shrinks when idle (a lane runs on it one task at a
  * time; blocking calls and long database actions take a worker while they run), one watch per DCS store
- * and cluster prefix however many members watch it, and one HTTP client for peer queries, created when
+ * and cluster prefix however many members watch it (holding no thread on a store with an asynchronous
+ * watch), and one HTTP client for peer queries, created when
  * first needed. Members running in the same runtime answer each other's peer queries without the network.
  *
  * <p>An idle agent holds no thread of its own. {@link #close()} stops every thread this runtime started
@@ -180,7 +181,7 @@ public final class PrimusRuntime implements AgentRuntime, AutoCloseable {
         throw new IllegalStateException("the runtime is closed");
       }
       w = watches.computeIfAbsent(store, s -> new ConcurrentHashMap<>())
-          .computeIfAbsent(prefix, p -> new SharedWatch(store, p, pollInterval, workers));
+          .computeIfAbsent(prefix, p -> new SharedWatch(store, p, pollInterval, workers, timer));
       w.add(changed);
     }
     SharedWatch shared = w;
@@ -197,13 +198,9 @@ public final class PrimusRuntime implements AgentRuntime, AutoCloseable {
     };
   }
 
-  /** Threads this runtime runs now (the worker pool's live threads, the timer, the watches). */
+  /** Threads this runtime runs now (the worker pool's live threads, among them blocking watches, and the timer). */
   public int threads() {
-    int n;
-    synchronized (watches) {
-      n = (int) watches.values().stream().mapToLong(m -> m.values().stream().filter(SharedWatch::running).count()).sum();
-    }
-    return workers.getPoolSize() + timer.getPoolSize() + n;
+    return workers.getPoolSize() + timer.getPoolSize();
   }
 
   /** Stops the timer, the workers and the watches; waits up to 5 s for running tasks to end. */

@@ -11,13 +11,15 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchResponse;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The native prefix watch: one etcd watch per {@link #awaitChange} call, started at
+ * The native prefix watch: one etcd watch per {@link #awaitChange} or {@link #awaitChangeAsync} call, started at
  * {@code sinceRevision + 1}, so etcd itself replays any change the caller has not seen yet and none can
  * be missed between the caller's read and the watch.
  *
@@ -42,27 +44,11 @@ final class EtcdWatch implements Watchable {
   @Override
   public WatchOutcome awaitChange(String prefix, long sinceRevision, Duration timeout)
       throws DcsException, InterruptedException {
-    Objects.requireNonNull(prefix, "prefix");
     Objects.requireNonNull(timeout, "timeout");
     String what = "watch " + prefix;
-    store.ensureOpen(what);
-    store.beforeRequest();
-    WatchOption option = WatchOption.builder()
-        .isPrefix(true)
-        .withRevision(sinceRevision > 0 ? sinceRevision + 1 : 0)
-        .withCreateNotify(true)
-        // A member cut off from its cluster would otherwise keep the stream open and report nothing.
-        .withRequireLeader(true)
-        .build();
     Listener listener = new Listener(what);
     long waitNanos = Math.max(0, timeout.toNanos());
-    Watch.Watcher watcher;
-    try {
-      watcher = client.watch(EtcdKeyValueStore.bytes(prefix), option, listener);
-    } catch (RuntimeException e) {
-      // The client was closed under us.
-      throw EtcdErrors.classify(e, false, what);
-    }
+    Watch.Watcher watcher = open(prefix, sinceRevision, listener);
     try {
       long deadline = System.nanoTime() + waitNanos;
       while (true) {
@@ -91,6 +77,53 @@ final class EtcdWatch implements Watchable {
       return WatchOutcome.TIMED_OUT;
     } finally {
       watcher.close();
+    }
+  }
+
+  /**
+   * The same watch without a thread: jetcd's listener completes the outcome on its own executor. All
+   * these waits share the client's one gRPC watch stream.
+   */
+  @Override
+  public Optional<PendingChange> awaitChangeAsync(String prefix, long sinceRevision) throws DcsException {
+    Listener listener = new Listener("watch " + prefix);
+    Watch.Watcher watcher = open(prefix, sinceRevision, listener);
+    long brokenLimit = retryTimeout.toNanos();
+    return Optional.of(new PendingChange() {
+      @Override
+      public CompletionStage<WatchOutcome> outcome() {
+        return listener.outcome;
+      }
+
+      @Override
+      public void check() {
+        listener.failIfBrokenFor(brokenLimit);
+      }
+
+      @Override
+      public void close() {
+        watcher.close();
+      }
+    });
+  }
+
+  private Watch.Watcher open(String prefix, long sinceRevision, Listener listener) throws DcsException {
+    Objects.requireNonNull(prefix, "prefix");
+    String what = "watch " + prefix;
+    store.ensureOpen(what);
+    store.beforeRequest();
+    WatchOption option = WatchOption.builder()
+        .isPrefix(true)
+        .withRevision(sinceRevision > 0 ? sinceRevision + 1 : 0)
+        .withCreateNotify(true)
+        // A member cut off from its cluster would otherwise keep the stream open and report nothing.
+        .withRequireLeader(true)
+        .build();
+    try {
+      return client.watch(EtcdKeyValueStore.bytes(prefix), option, listener);
+    } catch (RuntimeException e) {
+      // The client was closed under us.
+      throw EtcdErrors.classify(e, false, what);
     }
   }
 

@@ -25,6 +25,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -703,6 +704,43 @@ public abstract class KeyValueStoreContract {
     long took = System.nanoTime() - start;
     assertEquals(WatchOutcome.TIMED_OUT, outcome, "nothing changed under " + watched);
     assertTrue(took >= timeout.minusMillis(20).toNanos(), "TIMED_OUT after " + ms(took) + ", before the timeout " + timeout);
+  }
+
+  @Test
+  @DisplayName("async watch (awaitChangeAsync, when offered): pending while quiet, CHANGED within watchBound() after a change by another client, at once for a change it has not seen")
+  public final void asyncWatchCompletesOnAChangeFromAnotherClient() throws Exception {
+    Watchable watch = nativeWatch();
+    KeyValueStore writer = open();
+    String watched = key("async/");
+    written(writer.put(watched + "seed", "seed", Optional.empty()), "seed put");
+    long since = store().read(watched).revision();
+    Optional<Watchable.PendingChange> first = watch.awaitChangeAsync(watched, since);
+    assumeTrue(first.isPresent(), describe(store()) + " offers no awaitChangeAsync: Primus spends a thread on awaitChange");
+    Duration bound = watchBound();
+    try (Watchable.PendingChange p = first.get()) {
+      CompletableFuture<WatchOutcome> outcome = p.outcome().toCompletableFuture();
+      Thread.sleep(Math.min(500, bound.toMillis()));
+      p.check();
+      assertFalse(outcome.isDone(), "the async wait ended with nothing changed under " + watched + ": "
+          + (outcome.isDone() ? outcome.handle((o, e) -> o != null ? o : e).get() : ""));
+      written(writer.put(watched + "leader", "node1", Optional.empty()), "put");
+      long changed = System.nanoTime();
+      WatchOutcome o = outcome.get(bound.toMillis() + 100, TimeUnit.MILLISECONDS);
+      long latency = System.nanoTime() - changed;
+      assertEquals(WatchOutcome.CHANGED, o, "the async wait after a put by another client");
+      assertTrue(latency <= bound.toNanos(), "the async wait ended " + ms(latency) + " after the put; watchBound() is " + bound);
+    }
+    // A change after `since` that happened before the wait was registered must not be missed.
+    try (Watchable.PendingChange late = watch.awaitChangeAsync(watched, since).orElseThrow()) {
+      assertEquals(WatchOutcome.CHANGED, late.outcome().toCompletableFuture().get(bound.toMillis() + 100,
+          TimeUnit.MILLISECONDS), "an async wait from a revision older than a change already made");
+    }
+    // Closed waits let go: many opened and closed leave the store working.
+    long now = store().read(watched).revision();
+    for (int i = 0; i < 50; i++) {
+      watch.awaitChangeAsync(watched, now).orElseThrow().close();
+    }
+    written(writer.put(watched + "after", "v", Optional.empty()), "a put after 50 closed waits");
   }
 
   @Test

@@ -6,6 +6,12 @@ import dev.primus.dcs.spi.DcsException;
 import dev.primus.dcs.spi.DcsException.Kind;
 import dev.primus.dcs.spi.Watchable;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -48,26 +54,14 @@ final class PrefixWatch implements Watchable, AutoCloseable {
   @Override
   public WatchOutcome awaitChange(String prefix, long sinceRevision, Duration timeout)
       throws DcsException, InterruptedException {
-    Tree.Scope scope = Tree.scope(prefix);
     Deadline end = Deadline.after(timeout);
-    Entry entry = entries.computeIfAbsent(prefix, p -> new Entry(scope));
-    long connectionEventsSeen = entry.connectionEvents();
-    if (closed) {
-      throw new DcsException(Kind.UNAVAILABLE, "the store is closed");
-    }
-    Attempts reads = Attempts.reads();
     try {
-      Deadline requests = end.min(Deadline.after(retryTimeout));
-      long now = Requests.call(main, requests, reads, zk -> {
-        if (entry.needsRegistration(zk.getSessionId())) {
-          await(Requests.addRecursiveWatch(zk, scope.root(), entry), requests);
-          entry.registered(zk.getSessionId(), zk.lastZxid());
-        }
-        return zk.lastZxid();
-      });
-      // No baseline: wait for the next change from now on.
-      long since = sinceRevision > 0 ? sinceRevision : now;
-      long unknownSeen = entry.unknownEvents();
+      Registered r = register(prefix, sinceRevision, end.min(Deadline.after(retryTimeout)));
+      Tree.Scope scope = r.scope();
+      Entry entry = r.entry();
+      long since = r.since();
+      long connectionEventsSeen = r.connectionEventsSeen();
+      long unknownSeen = r.unknownSeen();
       if (since < entry.floor() && changedSince(scope, since, end)) {
         return WatchOutcome.CHANGED;
       }
@@ -91,6 +85,68 @@ final class PrefixWatch implements Watchable, AutoCloseable {
       throw Requests.classify(main, e);
     }
   }
+
+  /**
+   * The same wait held by the entry instead of a thread: ZooKeeper's event thread completes it. An event
+   * without a zxid completes it as a change (allowed to be spurious) rather than walking the prefix there.
+   */
+  @Override
+  public Optional<PendingChange> awaitChangeAsync(String prefix, long sinceRevision) throws DcsException {
+    Deadline requests = Deadline.after(retryTimeout);
+    try {
+      Registered r = register(prefix, sinceRevision, requests);
+      Entry entry = r.entry();
+      CompletableFuture<WatchOutcome> outcome = new CompletableFuture<>();
+      if (r.since() < entry.floor() && changedSince(r.scope(), r.since(), requests)) {
+        outcome.complete(WatchOutcome.CHANGED);
+      } else {
+        entry.addWaiter(new Waiter(r.since(), r.connectionEventsSeen(), r.unknownSeen(), outcome));
+      }
+      return Optional.of(new PendingChange() {
+        @Override
+        public CompletionStage<WatchOutcome> outcome() {
+          return outcome;
+        }
+
+        @Override
+        public void close() {
+          entry.removeWaiter(outcome);
+        }
+      });
+    } catch (KeeperException e) {
+      throw Requests.classify(main, e);
+    }
+  }
+
+  /** A wait's starting point: its entry, registered on the current session, and what it has seen. */
+  private record Registered(Tree.Scope scope, Entry entry, long since, long connectionEventsSeen, long unknownSeen) {}
+
+  /**
+   * The prefix's entry, its persistent watch (re)registered if the session changed; {@code since} is
+   * {@code sinceRevision}, or the session's newest zxid when there is no baseline (wait for the next change).
+   */
+  private Registered register(String prefix, long sinceRevision, Deadline requests)
+      throws DcsException, KeeperException {
+    Tree.Scope scope = Tree.scope(prefix);
+    Entry entry = entries.computeIfAbsent(prefix, p -> new Entry(scope));
+    long connectionEventsSeen = entry.connectionEvents();
+    if (closed) {
+      throw new DcsException(Kind.UNAVAILABLE, "the store is closed");
+    }
+    long now = Requests.call(main, requests, Attempts.reads(), zk -> {
+      if (entry.needsRegistration(zk.getSessionId())) {
+        await(Requests.addRecursiveWatch(zk, scope.root(), entry), requests);
+        entry.registered(zk.getSessionId(), zk.lastZxid());
+      }
+      return zk.lastZxid();
+    });
+    return new Registered(scope, entry, sinceRevision > 0 ? sinceRevision : now, connectionEventsSeen,
+        entry.unknownEvents());
+  }
+
+  /** A wait of {@link #awaitChangeAsync}, completed by the entry's events. */
+  private record Waiter(long since, long connectionEventsSeen, long unknownSeen,
+      CompletableFuture<WatchOutcome> outcome) {}
 
   /** Whether anything under the prefix changed after {@code since}, by walking it. */
   private boolean changedSince(Tree.Scope scope, long since, Deadline end) throws DcsException, KeeperException {
@@ -119,6 +175,7 @@ final class PrefixWatch implements Watchable, AutoCloseable {
     private long newestChange;
     private long connectionEvents;
     private long unknownEvents;
+    private final List<Waiter> waiters = new ArrayList<>();
 
     Entry(Tree.Scope scope) {
       this.scope = scope;
@@ -146,10 +203,40 @@ final class PrefixWatch implements Watchable, AutoCloseable {
       return unknownEvents;
     }
 
-    synchronized void connectionChanged() {
-      stale = true;
-      connectionEvents++;
-      notifyAll();
+    void connectionChanged() {
+      synchronized (this) {
+        stale = true;
+        connectionEvents++;
+        notifyAll();
+      }
+      wakeWaiters();
+    }
+
+    void addWaiter(Waiter w) {
+      synchronized (this) {
+        waiters.add(w);
+      }
+      wakeWaiters();
+    }
+
+    synchronized void removeWaiter(CompletableFuture<WatchOutcome> outcome) {
+      waiters.removeIf(w -> w.outcome() == outcome);
+    }
+
+    /** Completes, outside the lock, every async wait that an event has answered. */
+    private void wakeWaiters() {
+      List<Waiter> due = new ArrayList<>();
+      synchronized (this) {
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+          Waiter w = it.next();
+          if (newestChange > w.since() || connectionEvents != w.connectionEventsSeen()
+              || unknownEvents != w.unknownSeen()) {
+            due.add(w);
+            it.remove();
+          }
+        }
+      }
+      due.forEach(w -> w.outcome().complete(WatchOutcome.CHANGED));
     }
 
     synchronized Wake await(long since, long connectionEventsSeen, long unknownSeen, Deadline end)
@@ -188,6 +275,7 @@ final class PrefixWatch implements Watchable, AutoCloseable {
               }
               notifyAll();
             }
+            wakeWaiters();
           }
         }
       }
