@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -72,6 +73,8 @@ final class AgentCore {
   static final int IMMEDIATE_CYCLES_MAX = 8;
   /** The pause after {@link #IMMEDIATE_CYCLES_MAX} immediate cycles, or after a cycle that failed. */
   static final Duration BACKOFF = Duration.ofMillis(500);
+  /** How much earlier than asked a cycle may come, in percent of the wait (see {@link #spread}). */
+  static final long SPREAD_PERCENT = 5;
   /** The keys whose change calls for a decision (member keys and status change all the time). */
   private static final Set<String> INTERESTING = Set.of("leader", "config", "failover", "initialize", "sync");
 
@@ -115,11 +118,14 @@ final class AgentCore {
   private Optional<Action.AskFailsafe> pendingFailsafe = Optional.empty();
   private boolean wasLeader;
   private Optional<String> blocked = Optional.empty();
+  /** Seeded by the member's name and cluster: a simulation replays the same waits. */
+  private final SplittableRandom jitter;
 
   AgentCore(String name, ClusterPath path, HaConfig ha, HaSettings settings, AgentRuntime runtime, PatroniDcs dcs,
       DatabaseOperations db, PeerClient peers, Watchdog watchdog, DecisionFunction engine, CallbackRunner scripts) {
     this.name = Objects.requireNonNull(name, "name");
     this.path = Objects.requireNonNull(path, "path");
+    this.jitter = new SplittableRandom(((long) path.base().hashCode() << 32) ^ name.hashCode());
     this.ha = Objects.requireNonNull(ha, "ha");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -477,8 +483,24 @@ final class AgentCore {
       }
     } else {
       immediateStreak = 0;
+      wait = spread(wait);
     }
     return wait;
+  }
+
+  /**
+   * {@code wait} shortened by up to {@link #SPREAD_PERCENT} percent, at random. Members started together
+   * (a host's instances, a control plane's fleet) would otherwise cycle in lockstep for ever, and every
+   * pool of the JVM (the runtime's workers, the DCS client's threads) would grow to the size of that burst;
+   * with their phases drifting apart a hundred members need a few threads. Waking early is always safe:
+   * the engine decides on the time it is given.
+   */
+  private Duration spread(Duration wait) {
+    long millis = wait.toMillis();
+    if (millis < 100) {
+      return wait;
+    }
+    return wait.minusMillis(jitter.nextLong(millis * SPREAD_PERCENT / 100 + 1));
   }
 
   // ================================================================= status and events
