@@ -116,7 +116,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         .keepaliveTime(Duration.ofSeconds(10))
         .keepaliveTimeout(max(retryTimeout, Duration.ofSeconds(1)))
         .keepaliveWithoutCalls(false)
-        .interceptor(new DeadlineInterceptor(retryTimeout));
+        .interceptor(new DeadlineInterceptor(retryTimeout), new KeepAliveOnceInterceptor());
     if (config.username().isPresent()) {
       builder.user(ByteSequence.from(config.username().get(), UTF_8))
           .password(ByteSequence.from(config.password().orElseThrow(), UTF_8));

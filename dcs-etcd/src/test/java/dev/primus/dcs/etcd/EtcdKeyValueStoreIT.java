@@ -239,6 +239,33 @@ class EtcdKeyValueStoreIT {
   }
 
   @Test
+  void oneKeepAliveIsOneRequestOnTheWire() throws Exception {
+    Lease lease = store.grant(Duration.ofSeconds(5));
+    store.keepAlive(lease); // the stream machinery is warm; counted from here
+    double before = keepAliveMessages();
+    for (int i = 0; i < 5; i++) {
+      assertInstanceOf(KeepAliveResult.Alive.class, store.keepAlive(lease));
+    }
+    // The server counts a message when it reads it; the repeat jetcd would send follows the answer.
+    Thread.sleep(300);
+    assertEquals(5.0, keepAliveMessages() - before,
+        "5 keepAlive calls must reach etcd as 5 LeaseKeepAlive requests (jetcd's keepAliveOnce repeats its request)");
+    store.revoke(lease);
+    assertInstanceOf(KeepAliveResult.Expired.class, store.keepAlive(lease), "an expired lease is still reported");
+  }
+
+  /** {@code grpc_server_msg_received_total} of {@code LeaseKeepAlive} on the one member. */
+  private static double keepAliveMessages() throws Exception {
+    URI metrics = URI.create(etcd.members().get(0).metricsUrl() + "/metrics");
+    String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(metrics).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    return body.lines()
+        .filter(l -> l.startsWith("grpc_server_msg_received_total{") && l.contains("grpc_method=\"LeaseKeepAlive\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
+  @Test
   void anExpiredLeaseTakesItsKeysWithIt() throws Exception {
     Lease lease = store.grant(Duration.ofSeconds(1));
     store.put(prefix + "leader", "n1", Optional.of(lease));
