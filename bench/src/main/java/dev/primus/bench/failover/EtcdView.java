@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * DCS traffic of its own while the agents' idle traffic is counted. The counters come from the metrics
  * listener, which is not a gRPC service and so does not count itself.
  */
-final class EtcdView {
+public final class EtcdView {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** {@code grpc_server_msg_received_total{grpc_method="Range",grpc_service="etcdserverpb.KV",...} 42}. */
   private static final Pattern RECEIVED = Pattern.compile(
@@ -35,7 +35,7 @@ final class EtcdView {
   private final URI metrics;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  EtcdView(URI client, URI metrics) {
+  public EtcdView(URI client, URI metrics) {
     this.client = client;
     this.metrics = metrics;
   }
@@ -76,7 +76,7 @@ final class EtcdView {
    * creation on a stream is one each. This is "DCS requests": jetcd's streams and the JSON gateway that
    * Patroni 3.0.2 uses both end up here (the gateway forwards every HTTP call to the gRPC server).
    */
-  Map<String, Double> requestsByMethod() throws IOException, InterruptedException {
+  public Map<String, Double> requestsByMethod() throws IOException, InterruptedException {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(metrics.resolve("/metrics"))
         .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
