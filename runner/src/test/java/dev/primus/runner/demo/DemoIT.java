@@ -97,7 +97,11 @@ class DemoIT {
     if (Prerequisites.postgresBinDir(Prerequisites.POSTGRES_ROOT).isEmpty()) {
       fail("no PostgreSQL under /usr/lib/postgresql; apt-get install -y postgresql-15 (see .ci/setup)");
     }
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    // A build started in the background (nohup, a CI runner's job) hands SIGINT down ignored, and a JVM that
+    // starts with SIGINT ignored never installs its handler: the demo would not see the Ctrl-C this test sends.
+    // env (coreutils 8.31+) resets it and execs java, so the PID stays the demo's.
+    List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", AgentProcess.shadedJar().toString(), "demo"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
