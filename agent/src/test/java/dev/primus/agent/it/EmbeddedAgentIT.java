@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.primus.agent.AgentCommands.SwitchoverResult;
 import dev.primus.agent.AgentEvent;
+import dev.primus.agent.AgentListener;
 import dev.primus.agent.HaSettings;
 import dev.primus.agent.PrimusAgent;
 import dev.primus.agent.PrimusRuntime;
@@ -58,7 +59,7 @@ class EmbeddedAgentIT {
     List<AgentEvent> events = new CopyOnWriteArrayList<>();
     try (Pg pg = Pg.create("primus-embedded-it-", 3); EtcdHarnessForAgents etcd = EtcdHarnessForAgents.start(1)) {
       PrimusRuntime runtime = PrimusRuntime.create();
-      KeyValueStore store = etcdStore(etcd);
+      KeyValueStore store = etcdStore(etcd.hosts());
       List<PrimusAgent> agents = new ArrayList<>();
       try {
         for (int i = 0; i < 3; i++) {
@@ -136,16 +137,23 @@ class EmbeddedAgentIT {
   }
 
   // README:begin embedding
-  /** One member of the cluster {@code embedded}: its agent, on the shared runtime and store. */
-  static PrimusAgent embeddedMember(Pg pg, int i, KeyValueStore store, PrimusRuntime runtime,
-      dev.primus.agent.AgentListener listener) throws Exception {
+  /** One etcd client for every member of this JVM: etcd3.hosts, ttl and retry_timeout as in patroni.yml. */
+  static KeyValueStore etcdStore(String hosts) throws Exception {
+    ClassLoader cl = EmbeddedAgentIT.class.getClassLoader();
+    return DcsProviders.load(cl).select("etcd3")
+        .create(new DcsSettings(Map.of("hosts", hosts), Duration.ofSeconds(10), Duration.ofSeconds(2), cl));
+  }
+
+  /** Member {@code i} of the cluster "embedded", on the runtime and the store every member shares. */
+  static PrimusAgent embeddedMember(Pg pg, int i, KeyValueStore store, PrimusRuntime runtime, AgentListener listener)
+      throws Exception {
     String name = "node" + (i + 1);
-    DatabaseDriver postgres = DatabaseProviders.load(EmbeddedAgentIT.class.getClassLoader())
-        .select("postgres")
-        .create(new DriverSettings(name, pg.section(i), pg.bootstrap(), Map.of(), EmbeddedAgentIT.class.getClassLoader()));
-    HaSettings ha = HaSettings.defaults()
-        .withBootstrapDcs(new DynamicConfig(Map.of("ttl", 10, "loop_wait", 1, "retry_timeout", 2,
-            "postgresql", Map.of("use_pg_rewind", true))));
+    ClassLoader cl = EmbeddedAgentIT.class.getClassLoader();
+    // pg.section(i) is the member's `postgresql:` section of patroni.yml as a map (data_dir, listen, ...).
+    DatabaseDriver postgres = DatabaseProviders.load(cl).select("postgres")
+        .create(new DriverSettings(name, pg.section(i), pg.bootstrap(), Map.of(), cl));
+    HaSettings ha = HaSettings.defaults().withBootstrapDcs(new DynamicConfig(Map.of(
+        "ttl", 10, "loop_wait", 1, "retry_timeout", 2, "postgresql", Map.of("use_pg_rewind", true))));
     return PrimusAgent.builder()
         .cluster("embedded")
         .member(name, "http://127.0.0.1:" + (18000 + i) + "/patroni", "postgres://127.0.0.1:" + pg.port(i) + "/postgres")
@@ -157,12 +165,6 @@ class EmbeddedAgentIT {
         .build();
   }
   // README:end embedding
-
-  static KeyValueStore etcdStore(EtcdHarnessForAgents etcd) throws Exception {
-    ClassLoader cl = EmbeddedAgentIT.class.getClassLoader();
-    return DcsProviders.load(cl).select("etcd3").create(new DcsSettings(Map.of("hosts", etcd.hosts()),
-        Duration.ofSeconds(10), Duration.ofSeconds(2), cl));
-  }
 
   static List<PrimusAgent> leaders(List<PrimusAgent> agents) {
     return agents.stream().filter(a -> !isClosed(a) && a.status().role() == MemberRole.PRIMARY

@@ -33,8 +33,8 @@ final class Threads {
     while (true) {
       List<Thread> extra = live().stream().filter(t -> !before.contains(t) && !jdkOwn(t)).toList();
       if (extra.isEmpty()) {
-        System.out.printf("threads: %d before, %d after closing everything (the JDK's own on-demand threads aside)%n",
-            before.size(), live().stream().filter(t -> before.contains(t) || !jdkOwn(t)).count());
+        System.out.printf("threads: every thread started since the start has ended (the JDK's own on-demand threads"
+            + " aside); %d live at the start, %d now%n", before.size(), live().size());
         return;
       }
       // A JDK HttpClient's selector thread ends only once its client was collected (no close() before Java 21).

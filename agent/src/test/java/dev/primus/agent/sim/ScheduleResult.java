@@ -51,7 +51,7 @@ record ScheduleResult(
     for (String line : traceTail) {
       b.append("    ").append(line).append('\n');
     }
-    b.append("  replay: mvn -pl ha-core test -Dtest=SimulationTest -Dprimus.sim.seed=").append(schedule.seed()).append('\n');
+    b.append("  replay: mvn -pl agent -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest=SimulationTest -Dprimus.sim.seed=").append(schedule.seed()).append('\n');
     return b.toString();
   }
 }
