@@ -12,15 +12,13 @@ import dev.primus.dcs.spi.ConnectionState;
 import dev.primus.dcs.spi.DcsException;
 import dev.primus.ha.Action;
 import dev.primus.ha.AgentMemory;
-import dev.primus.ha.DatabaseRole;
 import dev.primus.ha.Decision;
-import dev.primus.ha.FailsafeAnswer;
 import dev.primus.ha.FailsafeAnswers;
 import dev.primus.ha.FailsafeNotice;
 import dev.primus.ha.HaConfig;
 import dev.primus.ha.HaEngine;
-import dev.primus.ha.InProgress;
 import dev.primus.ha.LocalState;
+import dev.primus.ha.MemberStates;
 import dev.primus.ha.Observation;
 import dev.primus.ha.OperatorRequest;
 import dev.primus.ha.PeerAnswer;
@@ -517,8 +515,9 @@ final class AgentCore {
     Timings timings = HaEngine.effectiveTimings(view, ha);
     Optional<Instant> leaderUntil = m.lastLockUpdate().map(t -> t.plus(timings.ttl()));
     Optional<MemberStatus> published = decision.first(Action.TouchMember.class).map(Action.TouchMember::status);
-    MemberState st = published.map(MemberStatus::state).orElseGet(() -> reportedState(local, s.inProgress()));
-    MemberRole role = published.map(MemberStatus::role).orElseGet(() -> reportedRole(local));
+    MemberState st = published.map(MemberStatus::state).orElseGet(() -> MemberStates.state(local, s.inProgress()));
+    MemberRole role = published.map(MemberStatus::role).orElseGet(
+        () -> MemberStates.role(local, local.dataDirectory() == LocalState.DataDirectoryState.INITIALIZED));
     // Without a member key this cycle (the DCS is gone) the last one published still describes it.
     Optional<MemberStatus.ScheduledRestart> scheduled = published.map(MemberStatus::scheduledRestart)
         .orElse(status.scheduledRestart());
@@ -556,44 +555,6 @@ final class AgentCore {
         LOG.warn("an agent listener failed on {}", e.getClass().getSimpleName(), x);
       }
     }
-  }
-
-  /** The state to report when the decision wrote no member key (the DCS is unreachable). */
-  static MemberState reportedState(LocalState local, Optional<InProgress> running) {
-    if (running.isPresent()) {
-      Action a = running.get().action();
-      if (a instanceof Action.Bootstrap) {
-        return MemberState.INITIALIZING;
-      }
-      if (a instanceof Action.CreateReplica || a instanceof Action.Reinitialize) {
-        return MemberState.CREATING_REPLICA;
-      }
-      if (a instanceof Action.Rewind) {
-        return MemberState.REWINDING;
-      }
-      if (a instanceof Action.RestartDatabase) {
-        return MemberState.RESTARTING;
-      }
-    }
-    switch (local.process()) {
-      case RUNNING:
-        return MemberState.RUNNING;
-      case STARTING:
-        return MemberState.STARTING;
-      case STOPPING:
-        return MemberState.STOPPING;
-      case CRASHED:
-        return MemberState.CRASHED;
-      default:
-        return MemberState.STOPPED;
-    }
-  }
-
-  static MemberRole reportedRole(LocalState local) {
-    if (local.dataDirectory() != LocalState.DataDirectoryState.INITIALIZED) {
-      return MemberRole.UNINITIALIZED;
-    }
-    return local.role().orElse(DatabaseRole.REPLICA) == DatabaseRole.PRIMARY ? MemberRole.PRIMARY : MemberRole.REPLICA;
   }
 
   static Throwable unwrap(Throwable t) {

@@ -22,8 +22,7 @@ final class MemberStatusBuilder {
     LocalState l = c.local;
     HaConfig cfg = c.config;
     boolean usable = l.dataDirectory() == LocalState.DataDirectoryState.INITIALIZED && !c.sysidMismatch();
-    MemberRole role = !usable ? MemberRole.UNINITIALIZED
-        : l.role().map(r -> r == DatabaseRole.PRIMARY ? MemberRole.PRIMARY : MemberRole.REPLICA).orElse(MemberRole.REPLICA);
+    MemberRole role = MemberStates.role(l, usable);
     boolean runningReplica = usable && l.isRunning() && role == MemberRole.REPLICA;
 
     Optional<Long> xlog = usable && l.walPosition() > 0 ? Optional.of(l.walPosition()) : Optional.empty();
@@ -62,34 +61,6 @@ final class MemberStatusBuilder {
     if (b == AgentMemory.BootstrapState.FAILED || b == AgentMemory.BootstrapState.CANCELLED) {
       return MemberState.BOOTSTRAP_FAILED;
     }
-    Optional<Action> running = c.obs.inProgress().map(InProgress::action);
-    if (running.isPresent()) {
-      Action a = running.get();
-      if (a instanceof Action.Bootstrap) {
-        return MemberState.INITIALIZING;
-      }
-      if (a instanceof Action.CreateReplica || a instanceof Action.Reinitialize) {
-        return MemberState.CREATING_REPLICA;
-      }
-      if (a instanceof Action.Rewind) {
-        return MemberState.REWINDING;
-      }
-      if (a instanceof Action.RestartDatabase) {
-        return MemberState.RESTARTING;
-      }
-    }
-    switch (c.local.process()) {
-      case RUNNING:
-        return MemberState.RUNNING;
-      case STARTING:
-        return MemberState.STARTING;
-      case STOPPING:
-        return MemberState.STOPPING;
-      case CRASHED:
-        return MemberState.CRASHED;
-      case STOPPED:
-      default:
-        return MemberState.STOPPED;
-    }
+    return MemberStates.state(c.local, c.obs.inProgress());
   }
 }
