@@ -155,12 +155,17 @@ class ClusterE2eIT {
     List<String> replicas = others(leader);
     awaitCondition("pg_stat_replication on " + leader + " to list both replicas streaming", Duration.ofSeconds(30),
         () -> streamingFrom(leader).containsAll(replicas));
+    // The member keys say "running" as a cycle writes them; the REST status follows when that cycle ends.
     for (String n : cluster.names()) {
       boolean isLeader = n.equals(leader);
-      assertEquals(isLeader ? 200 : 503, cluster.rest(n, "GET", "/primary", Optional.empty(), Duration.ofSeconds(5))
-          .status(), "GET /primary on " + n);
-      assertEquals(isLeader ? 503 : 200, cluster.rest(n, "GET", "/replica", Optional.empty(), Duration.ofSeconds(5))
-          .status(), "GET /replica on " + n);
+      awaitCondition("GET /primary on " + n + " to answer " + (isLeader ? 200 : 503) + " and GET /replica "
+          + (isLeader ? 503 : 200), Duration.ofSeconds(10), () -> {
+            LocalCluster.Answer primary = cluster.rest(n, "GET", "/primary", Optional.empty(), Duration.ofSeconds(5));
+            LocalCluster.Answer replica = cluster.rest(n, "GET", "/replica", Optional.empty(), Duration.ofSeconds(5));
+            assertEquals(isLeader ? 200 : 503, primary.status(), "GET /primary on " + n + ": " + primary.body());
+            assertEquals(isLeader ? 503 : 200, replica.status(), "GET /replica on " + n + ": " + replica.body());
+            return true;
+          });
     }
     Writer.createTable(cluster.target(leader), LocalCluster.SUPERUSER, PASSWORD);
   }
