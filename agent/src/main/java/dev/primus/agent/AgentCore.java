@@ -116,6 +116,7 @@ final class AgentCore {
   private Optional<Action.AskFailsafe> pendingFailsafe = Optional.empty();
   private boolean wasLeader;
   private Optional<String> blocked = Optional.empty();
+  private Optional<String> timingsWarned = Optional.empty();
   /** Seeded by the member's name and cluster: a simulation replays the same waits. */
   private final SplittableRandom jitter;
 
@@ -358,7 +359,7 @@ final class AgentCore {
   /** One read of the cluster; the last view marked not current when the DCS does not answer. */
   private CompletionStage<ClusterView> readCluster() {
     PatroniDcs d = dcs;
-    return runtime.call(d::read).handleAsync((v, err) -> {
+    return runtime.callWithin(timings().retryTimeout(), d::read).handleAsync((v, err) -> {
       if (err == null) {
         lastView = v;
         if (v.connection().isConnected()) {
@@ -503,6 +504,18 @@ final class AgentCore {
 
   // ================================================================= status and events
 
+  /** Timings that break the rule are logged when they start (or change), not every cycle. */
+  private void warnOnceAboutTimings(ClusterView view) {
+    Optional<String> w = HaEngine.timingsWarning(view, ha);
+    if (!w.equals(timingsWarned)) {
+      w.ifPresent(text -> LOG.warn("{}", text));
+      if (w.isEmpty()) {
+        LOG.info("ttl, loop_wait and retry_timeout follow loop_wait + 2*retry_timeout <= ttl again: {}", timings());
+      }
+      timingsWarned = w;
+    }
+  }
+
   private AgentStatus initialStatus() {
     return new AgentStatus(name, lastView, LocalState.empty(), MemberState.STOPPED, MemberRole.UNINITIALIZED,
         Optional.empty(), ha.bootstrapDcs(), ha.tags(), Optional.empty(), clock.instant(), Optional.empty(), false,
@@ -510,6 +523,7 @@ final class AgentCore {
   }
 
   private void publish(ClusterView view, LocalState local, Decision decision, Instant nextCycleDue) {
+    warnOnceAboutTimings(view);
     AgentState.Snapshot s = state.snapshot();
     AgentMemory m = s.memory();
     Timings timings = HaEngine.effectiveTimings(view, ha);

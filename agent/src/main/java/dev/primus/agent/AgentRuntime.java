@@ -35,6 +35,18 @@ public interface AgentRuntime {
   <T> CompletionStage<T> call(Callable<T> blocking);
 
   /**
+   * A call the agent waits for at most {@code limit} — a DCS request, bounded by the {@code retry_timeout}
+   * in effect, whatever deadline the store keeps (a vendor's store may keep none, and timings may have been
+   * shortened since the store was built): a primary must know within that bound that a renewal failed.
+   * The stage then completes with a {@link java.util.concurrent.TimeoutException}; the call itself may go on
+   * and its result is dropped. The default does not bound: fit for a runtime whose calls cannot outlast
+   * {@code limit} (a simulated store).
+   */
+  default <T> CompletionStage<T> callWithin(java.time.Duration limit, Callable<T> blocking) {
+    return call(blocking);
+  }
+
+  /**
    * Runs a long blocking call (a base backup, a promotion, a script the agent waits for) off every lane,
    * so the agent keeps deciding meanwhile.
    */

@@ -189,10 +189,13 @@ final class DecisionExecutor {
   private CompletionStage<ActionOutcome> runShort(Action a) {
     if (isDcs(a)) {
       PatroniDcs d = agent.dcs();
-      return agent.runtime.call(() -> dcsCall(a, d)).exceptionally(err -> {
+      return agent.runtime.callWithin(agent.timings().retryTimeout(), () -> dcsCall(a, d)).exceptionally(err -> {
         Throwable cause = AgentCore.unwrap(err);
         if (cause instanceof DcsException e) {
           return new ActionOutcome.DcsUnavailable(e.kind() + ": " + e.getMessage());
+        }
+        if (cause instanceof java.util.concurrent.TimeoutException t) {
+          return new ActionOutcome.DcsUnavailable("no answer: " + t.getMessage());
         }
         return new ActionOutcome.Failed(String.valueOf(cause));
       });

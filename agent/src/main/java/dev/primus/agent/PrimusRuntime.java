@@ -105,6 +105,23 @@ public final class PrimusRuntime implements AgentRuntime, AutoCloseable {
     }
   }
 
+  /** Off the lane, on a worker, so that the lane can go on when {@code limit} has passed. */
+  @Override
+  public <T> CompletionStage<T> callWithin(Duration limit, Callable<T> blocking) {
+    CompletableFuture<T> f = background(blocking).toCompletableFuture();
+    if (f.isDone()) {
+      return f;
+    }
+    try {
+      ScheduledFuture<?> bound = timer.schedule(() -> f.completeExceptionally(new java.util.concurrent.TimeoutException(
+          "no answer within " + limit.toMillis() + " ms")), limit.toMillis(), TimeUnit.MILLISECONDS);
+      f.whenComplete((v, e) -> bound.cancel(false));
+    } catch (RejectedExecutionException e) {
+      // closing: the call ends by itself
+    }
+    return f;
+  }
+
   @Override
   public <T> CompletionStage<T> background(Callable<T> blocking) {
     CompletableFuture<T> f = new CompletableFuture<>();

@@ -20,6 +20,8 @@ import java.util.function.Function;
  *   <li>a failed bootstrap is cleaned up ({@link DataDirectory#afterFailedBootstrap});
  *   <li>a long action in progress: renew the lock, start nothing new ({@link LongActions});
  *   <li>a demotion's stop is done: the shutdown checkpoint, the lock, the start as a replica ({@link Demotions});
+ *   <li>the DCS config asks for a standby cluster and nobody holds the lock: nobody bootstraps or races
+ *       ({@link UnsupportedConfig});
  *   <li>the data directory: bootstrap, clone, adopt, refuse ({@link DataDirectory#check});
  *   <li>the database is down: restart the crashed primary, or rejoin as a replica ({@link Recovery});
  *   <li>I hold the lock: renew, promote, switchover, status and history ({@link Leading});
@@ -38,6 +40,7 @@ public final class HaEngine {
       DataDirectory::afterFailedBootstrap,
       LongActions::whileRunning,
       Demotions::finish,
+      UnsupportedConfig::refuse,
       DataDirectory::check,
       Recovery::whenNotRunning,
       Leading::lead,
@@ -83,11 +86,22 @@ public final class HaEngine {
 
   /**
    * The timings this member runs with for {@code cluster}: those of the DCS {@code config} key, or of
-   * {@code bootstrap.dcs} when the key is absent or its timings break
-   * {@code loop_wait + 2*retry_timeout <= ttl}. The runner should size its lease and its loop with these,
-   * so that they agree with the engine's idea of when the lock expires.
+   * {@code bootstrap.dcs} when the key is absent; when they break {@code loop_wait + 2*retry_timeout <= ttl},
+   * the same {@code ttl} with this agent's own {@code loop_wait} and {@code retry_timeout} bounded
+   * ({@link Timings#inEffect()}). Size the lease, the loop and every DCS wait with these, so that they agree
+   * with the engine's idea of when the lock expires.
    */
   public static Timings effectiveTimings(ClusterView cluster, HaConfig config) {
     return Settings.of(Objects.requireNonNull(cluster, "cluster"), Objects.requireNonNull(config, "config")).timings();
+  }
+
+  /**
+   * Why {@link #effectiveTimings} differ from the configured timings (they break
+   * {@code loop_wait + 2*retry_timeout <= ttl}), naming the three keys and the values in effect; empty
+   * when they do not. An agent logs it once per change, not every cycle.
+   */
+  public static java.util.Optional<String> timingsWarning(ClusterView cluster, HaConfig config) {
+    return Settings.of(Objects.requireNonNull(cluster, "cluster"), Objects.requireNonNull(config, "config"))
+        .timingsWarning();
   }
 }

@@ -131,9 +131,7 @@ final class Plan {
     out.addAll(housekeeping);
 
     Reason r = reason;
-    if (c.settings.timingsProblem().isPresent() && ROUTINE.contains(r)) {
-      r = Reason.INVALID_DCS_TIMINGS;
-    } else if (c.syncMode() == SynchronousMode.QUORUM && ROUTINE.contains(r)) {
+    if (c.syncMode() == SynchronousMode.QUORUM && ROUTINE.contains(r)) {
       r = Reason.SYNC_QUORUM_UNSUPPORTED;
     }
     Duration wait = recheck == null ? c.loopWait() : recheck;

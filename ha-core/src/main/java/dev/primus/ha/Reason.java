@@ -95,8 +95,9 @@ public enum Reason {
   DEMOTED_RELEASING_LOCK("demoted: postgres is down, releasing the leader lock"),
   DEMOTED_STARTING_REPLICA("demoted: starting as a secondary of ({leader})"),
   // configuration
-  INVALID_DCS_TIMINGS("no action. I am ({me}); ignoring ttl, loop_wait and retry_timeout of the DCS config"
-      + " (loop_wait + 2*retry_timeout > ttl) and using those of bootstrap.dcs");
+  STANDBY_CLUSTER_REFUSED("no action. I am ({me}); the DCS config sets standby_cluster, which Primus does not"
+      + " implement: not bootstrapping and not taking the leader lock, so that no member becomes a read-write"
+      + " primary for another cluster's data; remove standby_cluster from the DCS config");
 
   private final String template;
 

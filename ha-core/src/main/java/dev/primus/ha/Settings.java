@@ -11,43 +11,45 @@ import java.util.Optional;
  * The cluster-wide settings one cycle runs with: the DCS {@code config} key if it exists, else
  * {@code bootstrap.dcs}, and the timings from it.
  *
- * <p>A DCS config whose timings break {@code loop_wait + 2*retry_timeout <= ttl} is not allowed to make
- * {@code decide} throw (someone else wrote it; the agent must keep running and keep the cluster safe):
- * the timings of {@code bootstrap.dcs} are used instead, or Patroni's defaults if those are broken too,
- * and {@link #timingsProblem()} says why.
+ * <p>Timings that break {@code loop_wait + 2*retry_timeout <= ttl} are applied as Patroni applies them
+ * (someone may have written them with {@code patronictl edit-config}); the agent then runs by
+ * {@link Timings#inEffect()}, and {@link #timingsWarning()} says so.
  *
- * @param dynamic        the effective dynamic config (everything but the timings comes from it)
- * @param timings        the timings in force
- * @param timingsProblem why the DCS config's timings were not used, if they were not
+ * @param dynamic    the effective dynamic config
+ * @param configured the timings it sets
  */
-record Settings(DynamicConfig dynamic, Timings timings, Optional<String> timingsProblem) {
-
-  /** Patroni's defaults: ttl 30, loop_wait 10, retry_timeout 10. */
-  static final Timings DEFAULT_TIMINGS =
-      new Timings(Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(10));
+record Settings(DynamicConfig dynamic, Timings configured) {
 
   Settings {
     Objects.requireNonNull(dynamic, "dynamic");
-    Objects.requireNonNull(timings, "timings");
-    Objects.requireNonNull(timingsProblem, "timingsProblem");
+    Objects.requireNonNull(configured, "configured");
   }
 
   static Settings of(ClusterView cluster, HaConfig config) {
     DynamicConfig dynamic = cluster.config().map(Versioned::value).orElse(config.bootstrapDcs());
-    try {
-      return new Settings(dynamic, timingsOf(dynamic), Optional.empty());
-    } catch (IllegalArgumentException invalid) {
-      Timings fallback;
-      try {
-        fallback = timingsOf(config.bootstrapDcs());
-      } catch (IllegalArgumentException alsoInvalid) {
-        fallback = DEFAULT_TIMINGS;
-      }
-      return new Settings(dynamic, fallback, Optional.of(invalid.getMessage()));
-    }
+    DynamicConfig boot = config.bootstrapDcs();
+    // A value that is not positive cannot be applied by anyone (decide must not throw on what someone else
+    // wrote): bootstrap.dcs's value stands in, else Patroni's default.
+    return new Settings(dynamic, new Timings(
+        positive(dynamic.ttl(), boot.ttl(), Duration.ofSeconds(30)),
+        positive(dynamic.loopWait(), boot.loopWait(), Duration.ofSeconds(10)),
+        positive(dynamic.retryTimeout(), boot.retryTimeout(), Duration.ofSeconds(10))));
   }
 
-  private static Timings timingsOf(DynamicConfig c) {
-    return new Timings(c.ttl(), c.loopWait(), c.retryTimeout());
+  private static Duration positive(Duration value, Duration fallback, Duration patroniDefault) {
+    if (value.compareTo(Duration.ZERO) > 0) {
+      return value;
+    }
+    return fallback.compareTo(Duration.ZERO) > 0 ? fallback : patroniDefault;
+  }
+
+  /** The timings in force: the configured ones, bounded when they break the rule. */
+  Timings timings() {
+    return configured.inEffect();
+  }
+
+  /** Why the timings in force differ from the configured ones, if they do. */
+  Optional<String> timingsWarning() {
+    return configured.boundedWarning();
   }
 }

@@ -47,13 +47,19 @@ record Schedule(
     this(seed, members, timings, length, maximumLagOnFailover, writeRate, watchdog, Sync.OFF, 1, -1, false);
   }
 
-  /** Timings other than the default, each keeping loop_wait + 2 * retry_timeout <= ttl. */
+  /**
+   * Timings other than the default. The last two break loop_wait + 2 * retry_timeout <= ttl, as Patroni
+   * lets an operator set them: the store keeps the configured retry_timeout as its deadline, and only the
+   * agent's own bound ({@code Timings.inEffect}, {@link SimRuntime#callWithin}) keeps a primary safe.
+   */
   private static final List<long[]> OTHER_TIMINGS = List.of(
       new long[] {6, 1, 2},
       new long[] {10, 2, 3},
       new long[] {20, 5, 5},
       new long[] {15, 3, 6},
-      new long[] {40, 10, 15});
+      new long[] {40, 10, 15},
+      new long[] {10, 5, 10},
+      new long[] {20, 10, 10});
 
   static final Duration DEFAULT_LENGTH = Duration.ofMinutes(30);
 

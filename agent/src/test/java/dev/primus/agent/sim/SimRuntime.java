@@ -58,6 +58,28 @@ final class SimRuntime implements AgentRuntime {
     }
   }
 
+  /**
+   * As {@link #call}, but a request that cannot reach the store fails after {@code limit} when that comes
+   * before the store's deadline ({@code retry_timeout} as configured: with timings that break
+   * {@code loop_wait + 2*retry_timeout <= ttl}, only the agent's own bound keeps a primary safe).
+   */
+  @Override
+  public <T> CompletionStage<T> callWithin(Duration limit, Callable<T> blocking) {
+    try {
+      return CompletableFuture.completedFuture(blocking.call());
+    } catch (DcsException e) {
+      Duration deadline = world.timings().retryTimeout();
+      boolean bounded = limit.compareTo(deadline) < 0;
+      CompletableFuture<T> f = new CompletableFuture<>();
+      world.scheduler().after(bounded ? limit : deadline, node.name() + (bounded ? " gave up on a DCS call"
+          : " DCS call timed out"), () -> f.completeExceptionally(bounded
+              ? new java.util.concurrent.TimeoutException("no answer within " + limit.toMillis() + " ms") : e));
+      return f;
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   @Override
   public <T> CompletionStage<T> background(Callable<T> blocking) {
     return call(blocking);

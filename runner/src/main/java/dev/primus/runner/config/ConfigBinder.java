@@ -289,8 +289,7 @@ final class ConfigBinder {
     s.raw("synchronous_mode").ifPresent(v -> {
       try {
         if (SynchronousMode.fromJson(v) == SynchronousMode.QUORUM) {
-          problems.warn(s.pathOf("synchronous_mode"), "quorum is not supported by Primus: synchronous replication"
-              + " will not be managed (synchronous_standby_names and the sync key are left as they are); use on or off");
+          problems.error(Kind.UNSUPPORTED, s.pathOf("synchronous_mode"), Refusals.SYNC_QUORUM);
         }
       } catch (IllegalArgumentException e) {
         problems.error(Kind.INVALID_VALUE, s.pathOf("synchronous_mode"), "expected on, off or quorum, got "
@@ -314,8 +313,10 @@ final class ConfigBinder {
           && (retryTimeout.isPresent() || !s.has("retry_timeout"));
       if (typesOk) {
         try {
+          // Patroni applies timings that break the rule; so does Primus, bounding its own deadlines (Timings).
           new Timings(Duration.ofSeconds(ttl.orElse(30L)), Duration.ofSeconds(loopWait.orElse(10L)),
-              Duration.ofSeconds(retryTimeout.orElse(10L)));
+              Duration.ofSeconds(retryTimeout.orElse(10L))).boundedWarning()
+              .ifPresent(w -> problems.warn(s.path(), w));
         } catch (IllegalArgumentException e) {
           problems.error(Kind.INCONSISTENT, s.path(), e.getMessage());
         }

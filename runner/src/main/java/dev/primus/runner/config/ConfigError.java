@@ -24,8 +24,10 @@ public record ConfigError(Kind kind, String path, String message) {
     MISSING,
     /** A value of the right type that is not allowed, e.g. a port above 65535. */
     INVALID_VALUE,
-    /** A rule across several keys, e.g. the timing rule or "exactly one DCS section". */
-    INCONSISTENT
+    /** A rule across several keys, e.g. "exactly one DCS section". */
+    INCONSISTENT,
+    /** A Patroni key Primus does not implement and cannot ignore safely, e.g. {@code standby_cluster}. */
+    UNSUPPORTED
   }
 
   public ConfigError {

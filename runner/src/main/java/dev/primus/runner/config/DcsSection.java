@@ -19,9 +19,13 @@ public record DcsSection(String type, Map<String, Object> settings) {
     settings = ConfigTree.immutableCopy(settings);
   }
 
-  /** What the chosen provider is created from. */
+  /**
+   * What the chosen provider is created from: the timings in effect ({@link Timings#inEffect()}), so that
+   * the store's own deadlines are no longer than the agent's when the configured ones break the rule.
+   */
   public DcsSettings toSettings(Timings timings, ClassLoader classLoader) {
-    return new DcsSettings(settings, timings.ttl(), timings.retryTimeout(), classLoader);
+    Timings t = timings.inEffect();
+    return new DcsSettings(settings, t.ttl(), t.retryTimeout(), classLoader);
   }
 
   @Override

@@ -7,19 +7,22 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The keys one section may hold: those Primus reads, and those Patroni knows but Primus ignores for now
- * (each with why). Anything else is a misspelling. Every section's table lives here, so moving a key
+ * The keys one section may hold: those Primus reads, those Patroni knows but Primus ignores for now
+ * (each with why), and those Patroni knows that Primus refuses because ignoring them would change what is
+ * safe (each with why). Anything else is a misspelling. Every section's table lives here, so moving a key
  * from "not yet" to "supported" is a one-line change next to the code that starts reading it.
  *
  * @param supported     keys read into the typed records
  * @param unimplemented Patroni keys accepted with a warning, key to what the warning says
+ * @param unsupported   Patroni keys that stop the configuration with an error, key to what it says
  */
-record Schema(Set<String> supported, Map<String, String> unimplemented) {
+record Schema(Set<String> supported, Map<String, String> unimplemented, Map<String, String> unsupported) {
   private static final String NOT_YET = "not implemented by Primus yet; ignored";
 
   Schema {
     supported = Set.copyOf(supported);
     unimplemented = Map.copyOf(unimplemented);
+    unsupported = Map.copyOf(unsupported);
   }
 
   static Schema of(List<String> supported, String... unimplemented) {
@@ -27,19 +30,27 @@ record Schema(Set<String> supported, Map<String, String> unimplemented) {
     for (String k : unimplemented) {
       u.put(k, NOT_YET);
     }
-    return new Schema(new LinkedHashSet<>(supported), u);
+    return new Schema(new LinkedHashSet<>(supported), u, Map.of());
   }
 
   Schema withUnimplemented(String key, String why) {
     Map<String, String> u = new LinkedHashMap<>(unimplemented);
     u.put(key, why);
-    return new Schema(supported, u);
+    return new Schema(supported, u, unsupported);
+  }
+
+  /** {@code key} is refused: its absence would change what is safe, so it cannot be ignored. */
+  Schema withUnsupported(String key, String why) {
+    Map<String, String> u = new LinkedHashMap<>(unsupported);
+    u.put(key, why);
+    return new Schema(supported, unimplemented, u);
   }
 
   /** Every key a section may hold, for suggestions. */
   Set<String> all() {
     Set<String> s = new LinkedHashSet<>(supported);
     s.addAll(unimplemented.keySet());
+    s.addAll(unsupported.keySet());
     return s;
   }
 
@@ -65,10 +76,11 @@ record Schema(Set<String> supported, Map<String, String> unimplemented) {
   static final Schema CTL = Schema.of(List.of("authentication", "insecure", "cacert", "certfile", "keyfile",
       "keyfile_password"));
 
-  static final Schema BOOTSTRAP = Schema.of(List.of("dcs", "method", "initdb", "post_bootstrap", "post_init"))
+  // bootstrap.pg_hba: deprecated by Patroni, still read by it and by the driver (the lines written at bootstrap)
+  static final Schema BOOTSTRAP = Schema.of(List.of("dcs", "method", "initdb", "post_bootstrap", "post_init", "pg_hba"))
       .withUnimplemented("users", "deprecated by Patroni and not implemented by Primus; create users in the"
           + " post_bootstrap script; ignored")
-      .withUnimplemented("pg_hba", "deprecated by Patroni; set postgresql.pg_hba instead; ignored");
+;
 
   static final Schema BOOTSTRAP_METHOD = Schema.of(List.of("command", "keep_existing_recovery_conf", "no_params",
       "recovery_conf"));
@@ -77,7 +89,8 @@ record Schema(Set<String> supported, Map<String, String> unimplemented) {
       "maximum_lag_on_syncnode", "primary_start_timeout", "primary_stop_timeout", "master_start_timeout",
       "master_stop_timeout", "synchronous_mode", "synchronous_mode_strict", "synchronous_node_count",
       "check_timeline", "member_slots_ttl", "postgresql", "slots", "ignore_slots", "max_timelines_history", "pause",
-      "primary_race_backoff"), "standby_cluster", "failsafe_mode");
+      "primary_race_backoff", "failsafe_mode"))
+      .withUnsupported("standby_cluster", Refusals.STANDBY_CLUSTER);
 
   static final Schema DYNAMIC_POSTGRESQL = Schema.of(List.of("use_pg_rewind", "use_slots", "parameters", "pg_hba",
       "pg_ident"), "recovery_conf", "parameters_primary", "parameters_replica", "parameters_standby_leader",

@@ -94,6 +94,11 @@ final class Section {
       if (schema.supported().contains(key) || alsoAllowed.contains(key)) {
         continue;
       }
+      String refused = schema.unsupported().get(key);
+      if (refused != null) {
+        problems.error(Kind.UNSUPPORTED, pathOf(key), refused);
+        continue;
+      }
       String why = schema.unimplemented().get(key);
       if (why != null) {
         problems.warn(pathOf(key), why);

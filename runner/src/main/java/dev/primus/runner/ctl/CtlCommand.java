@@ -348,8 +348,19 @@ public final class CtlCommand implements Callable<Integer> {
         return 0;
       }
       DynamicConfig next = new DynamicConfig(changed);
+      java.util.Map<String, Object> touched = new java.util.LinkedHashMap<>();
+      changed.forEach((k, v) -> {
+        if (!java.util.Objects.equals(v, before.get(k))) {
+          touched.put(k, v);
+        }
+      });
+      java.util.Optional<String> refused = dev.primus.runner.config.Refusals.inDynamicChange(touched);
+      if (refused.isPresent()) {
+        throw new IllegalArgumentException("refusing the change: " + refused.get());
+      }
       try {
-        new Timings(next.ttl(), next.loopWait(), next.retryTimeout());
+        new Timings(next.ttl(), next.loopWait(), next.retryTimeout()).boundedWarning()
+            .ifPresent(w -> ctx.err.println("Warning: " + w));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("refusing the change: " + e.getMessage());
       }

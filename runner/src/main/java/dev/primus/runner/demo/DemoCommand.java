@@ -95,6 +95,11 @@ public final class DemoCommand implements Callable<Integer> {
     Timings timings;
     try {
       timings = new Timings(Duration.ofSeconds(ttl), Duration.ofSeconds(loopWait), Duration.ofSeconds(retryTimeout));
+      // The demo is meant to show a safe setup: it keeps the rule that the agents would otherwise bound.
+      if (!timings.followsRule()) {
+        throw new IllegalArgumentException("--loop-wait " + loopWait + " + 2 * --retry-timeout " + retryTimeout
+            + " > --ttl " + ttl + ": the demo runs only with timings that follow loop_wait + 2*retry_timeout <= ttl");
+      }
     } catch (IllegalArgumentException e) {
       err.println("Error: " + e.getMessage());
       err.flush();

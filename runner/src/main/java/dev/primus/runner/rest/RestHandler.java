@@ -427,6 +427,7 @@ final class RestHandler implements HttpHandler {
     }
     DynamicConfig patched = current.get().value().mergePatch(read.get().fields());
     checkTimings(read.get().fields(), patched);
+    checkRefused(read.get().fields());
     if (!patched.equals(current.get().value())) {
       WriteResult w = commands.writeConfig(patched, OptionalLong.of(current.get().version()));
       if (!w.succeeded()) {
@@ -446,6 +447,7 @@ final class RestHandler implements HttpHandler {
     }
     DynamicConfig replacement = new DynamicConfig(read.get().fields());
     checkTimings(read.get().fields(), replacement);
+    checkRefused(read.get().fields());
     ClusterView cluster = commands.readCluster();
     boolean same = cluster.config().map(c -> c.value().equals(replacement)).orElse(false);
     if (!same) {
@@ -461,10 +463,19 @@ final class RestHandler implements HttpHandler {
   }
 
   /**
-   * Refuses a change of ttl, loop_wait or retry_timeout that breaks {@code loop_wait + 2 * retry_timeout
-   * <= ttl}: a leader could then lose its lock before noticing. Only when the request touches one of
-   * them, so that a cluster whose stored config already breaks the rule can still be paused.
+   * Refuses ttl, loop_wait or retry_timeout values no agent can run by (not whole seconds, not positive).
+   * Values that break {@code loop_wait + 2 * retry_timeout <= ttl} are accepted, as Patroni accepts them:
+   * every agent then bounds its own deadlines and logs why ({@code Timings.inEffect}). Only when the request
+   * touches one of them, so that a cluster whose stored config is odd can still be paused.
    */
+  /** Keys Primus does not implement and cannot ignore safely (standby_cluster, quorum): 400 naming the key. */
+  private static void checkRefused(Map<String, Object> request) throws BadRequest {
+    java.util.Optional<String> refused = dev.primus.runner.config.Refusals.inDynamicChange(request);
+    if (refused.isPresent()) {
+      throw new BadRequest(refused.get());
+    }
+  }
+
   private static void checkTimings(Map<String, Object> request, DynamicConfig result) throws BadRequest {
     if (!request.containsKey("ttl") && !request.containsKey("loop_wait") && !request.containsKey("retry_timeout")) {
       return;
@@ -475,10 +486,11 @@ final class RestHandler implements HttpHandler {
         throw new BadRequest("'" + key + "' must be a whole number of seconds, got " + JsonBody.describe(v));
       }
     }
-    try {
-      new Timings(result.ttl(), result.loopWait(), result.retryTimeout());
-    } catch (IllegalArgumentException e) {
-      throw new BadRequest(e.getMessage());
+    for (String key : List.of("ttl", "loop_wait", "retry_timeout")) {
+      Object v = result.values().get(key);
+      if (v != null && ((Number) v).longValue() <= 0) {
+        throw new BadRequest("'" + key + "' must be positive, got " + v);
+      }
     }
   }
 

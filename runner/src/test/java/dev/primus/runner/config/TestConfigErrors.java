@@ -145,13 +145,32 @@ class TestConfigErrors {
   }
 
   @Test
-  void timingRule() {
-    ConfigError e = only(errors(minimalWith("bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 10\n    retry_timeout: 10")),
-        "bootstrap.dcs");
-    assertEquals(Kind.INCONSISTENT, e.kind());
-    assertTrue(e.message().contains("loop_wait + 2 * retry_timeout <= ttl"), e.message());
-    // the fixtures' timings satisfy it
-    loaded(minimalWith("bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 2\n    retry_timeout: 3"));
+  void timingsThatBreakTheRuleAreAWarningNamingTheValuesInEffect() {
+    ConfigLoadResult r = PatroniConfigLoader.load(minimalWith("bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 10\n"
+        + "    retry_timeout: 10"), ConfigTestSupport.NO_ENV);
+    assertTrue(r instanceof ConfigLoadResult.Loaded, r::toString);
+    ConfigWarning w = r.warnings().stream().filter(x -> x.path().equals("bootstrap.dcs")).findFirst().orElseThrow();
+    assertTrue(w.message().contains("loop_wait + 2*retry_timeout <= ttl"), w.message());
+    assertTrue(w.message().contains("in effect ttl 20 s, loop_wait 10 s, retry_timeout 5 s"), w.message());
+    // the fixtures' timings satisfy it: no warning
+    assertEquals(List.of(), PatroniConfigLoader.load(minimalWith("bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 2\n"
+        + "    retry_timeout: 3"), ConfigTestSupport.NO_ENV).warnings());
+  }
+
+  @Test
+  void standbyClusterStopsTheConfigurationNamingTheKey() {
+    ConfigError e = only(errors(minimalWith("bootstrap:\n  dcs:\n    standby_cluster:\n      host: 10.1.0.1\n"
+        + "      port: 5432")), "bootstrap.dcs.standby_cluster");
+    assertEquals(Kind.UNSUPPORTED, e.kind());
+    assertTrue(e.message().contains("another cluster's data"), e.message());
+  }
+
+  @Test
+  void bootstrapPgHbaAndFailsafeModeAreReadNotWarnedAbout() {
+    ConfigLoadResult r = PatroniConfigLoader.load(minimalWith("bootstrap:\n  dcs:\n    failsafe_mode: true\n"
+        + "  pg_hba:\n  - host all all 0.0.0.0/0 md5"), ConfigTestSupport.NO_ENV);
+    assertTrue(r instanceof ConfigLoadResult.Loaded, r::toString);
+    assertEquals(List.of(), r.warnings());
   }
 
   @Test
@@ -193,12 +212,12 @@ class TestConfigErrors {
         + "nmae: node1\n"
         + "restapi:\n  listen: nowhere\n  connect_address: 10.0.0.1:8008\n  verify_client: never\n"
         + "etcd3:\n  hosts: h:2379\n"
-        + "bootstrap:\n  dcs:\n    ttl: 10\n"
+        + "bootstrap:\n  dcs:\n    ttl: 0\n"
         + "postgresql:\n  listen: 0.0.0.0:5432\n  connect_address: 10.0.0.1:5432\n  data_dir: /d\n  pg_ctl_timeout: soon\n"
         + "tags:\n  failover_priority: -3\n";
     List<ConfigError> errors = errors(bad);
     Set<String> paths = errors.stream().map(ConfigError::path).collect(Collectors.toSet());
-    assertEquals(Set.of("nmae", "name", "restapi.listen", "restapi.verify_client", "bootstrap.dcs",
+    assertEquals(Set.of("nmae", "name", "restapi.listen", "restapi.verify_client", "bootstrap.dcs.ttl",
         "postgresql.pg_ctl_timeout", "tags.failover_priority"), paths, errors::toString);
     assertEquals("unknown key; did you mean name?", only(errors, "nmae").message());
   }
@@ -241,12 +260,11 @@ class TestConfigErrors {
   }
 
   @Test
-  void quorumSynchronousModeIsAWarningNamingTheKeyAndValue() {
-    ConfigLoadResult r = PatroniConfigLoader.load(MINIMAL + "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n",
-        ConfigTestSupport.NO_ENV);
-    assertTrue(r instanceof ConfigLoadResult.Loaded, r::toString);
-    assertEquals(List.of("bootstrap.dcs.synchronous_mode"), r.warnings().stream().map(ConfigWarning::path).toList());
-    assertTrue(r.warnings().get(0).message().startsWith("quorum is not supported by Primus"), r.warnings().toString());
+  void quorumSynchronousModeIsAnErrorNamingTheKey() {
+    ConfigError e = only(errors(MINIMAL + "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n"),
+        "bootstrap.dcs.synchronous_mode");
+    assertEquals(Kind.UNSUPPORTED, e.kind());
+    assertTrue(e.message().startsWith("synchronous_mode: quorum is not implemented by Primus yet"), e.message());
     ConfigLoadResult on = PatroniConfigLoader.load(MINIMAL + "bootstrap:\n  dcs:\n    synchronous_mode: true\n",
         ConfigTestSupport.NO_ENV);
     assertEquals(List.of(), on.warnings());

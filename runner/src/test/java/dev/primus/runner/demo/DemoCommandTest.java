@@ -40,7 +40,7 @@ class DemoCommandTest {
   void unsafeTimingsAreRefusedBeforeAnythingStarts(@TempDir Path empty) {
     Run r = demo(empty, "--ttl", "7", "--loop-wait", "2", "--retry-timeout", "3");
     assertEquals(2, r.exit(), r.toString());
-    assertTrue(r.err().contains("loop_wait + 2 * retry_timeout <= ttl"), r.err());
+    assertTrue(r.err().contains("loop_wait + 2*retry_timeout <= ttl"), r.err());
     assertTrue(r.out().isEmpty(), "nothing started: " + r.out());
   }
 

@@ -281,14 +281,29 @@ class TestRestCommands {
   }
 
   @Test
-  void timingChangesMustKeepTheLeaseSafe() {
+  void timingChangesAreAcceptedAsPatroniAcceptsThemButNotUnusableOnes() {
     HttpResponse<String> r = client.send("PATCH", "/config", "{\"loop_wait\":10,\"retry_timeout\":10}");
-    assertEquals(400, r.statusCode());
-    assertTrue(r.body().contains("loop_wait + 2 * retry_timeout <= ttl"), r.body());
+    assertEquals(200, r.statusCode(), "breaks loop_wait + 2*retry_timeout <= ttl, applied as Patroni does: " + r.body());
+    assertEquals(1, commands.configWrites.size());
     assertEquals(400, client.send("PATCH", "/config", "{\"ttl\":\"soon\"}").statusCode());
-    assertEquals(400, client.send("PUT", "/config", "{\"ttl\":5}").statusCode());
+    HttpResponse<String> zero = client.send("PATCH", "/config", "{\"ttl\":0}");
+    assertEquals(400, zero.statusCode());
+    assertTrue(zero.body().contains("'ttl' must be positive"), zero.body());
+    assertEquals(400, client.send("PUT", "/config", "{\"ttl\":-5}").statusCode());
+    assertEquals(1, commands.configWrites.size());
+  }
+
+  @Test
+  void standbyClusterAndQuorumAreRefusedNamingTheKey() {
+    HttpResponse<String> standby = client.send("PATCH", "/config", "{\"standby_cluster\":{\"host\":\"10.1.0.1\"}}");
+    assertEquals(400, standby.statusCode());
+    assertTrue(standby.body().contains("standby_cluster: standby clusters are not implemented"), standby.body());
+    HttpResponse<String> quorum = client.send("PUT", "/config", "{\"synchronous_mode\":\"quorum\"}");
+    assertEquals(400, quorum.statusCode());
+    assertTrue(quorum.body().contains("synchronous_mode: quorum is not implemented"), quorum.body());
     assertEquals(List.of(), commands.configWrites);
-    assertEquals(200, client.send("PATCH", "/config", "{\"loop_wait\":4}").statusCode());
+    assertEquals(200, client.send("PATCH", "/config", "{\"standby_cluster\":null,\"pause\":true}").statusCode(),
+        "removing it is fine");
   }
 
   @Test
