@@ -124,6 +124,16 @@ record Schedule(
         maximumLagOnSyncnode, failsafe);
   }
 
+  /**
+   * This schedule on Primus's fast settings (ttl 6 / loop_wait 1 / retry_timeout 2) with three members and
+   * a busy writer: ten times the cycles of the default timings, so a race that needs a rare interleaving
+   * (a mutant's window between two cycles) meets the fault injector far more often.
+   */
+  Schedule withFastTimings() {
+    return new Schedule(seed, 3, timings(6, 1, 2), length, maximumLagOnFailover, Math.max(writeRate, 1024 * 1024),
+        watchdog, sync, syncNodeCount, maximumLagOnSyncnode, failsafe);
+  }
+
   /** Idle, light, busy or heavy: bytes per second the application writes to the primary. */
   static long drawWriteRate(Random random) {
     return switch (random.nextInt(4)) {

@@ -117,8 +117,9 @@ class SimulationTest {
   static Optional<ScheduleResult> firstCaught(Engine engine, UnaryOperator<Schedule> adjust,
       Predicate<ScheduleResult> caught) throws InterruptedException, ExecutionException {
     int batch = 2 * Runtime.getRuntime().availableProcessors();
-    for (long seed = 1; seed <= DEFAULT_SCHEDULES; seed += batch) {
-      long to = Math.min(DEFAULT_SCHEDULES, seed + batch - 1);
+    int last = Integer.getInteger("primus.sim.mutantSchedules", DEFAULT_SCHEDULES);
+    for (long seed = 1; seed <= last; seed += batch) {
+      long to = Math.min(last, seed + batch - 1);
       for (ScheduleResult r : runAll(LongStream.rangeClosed(seed, to).boxed().toList(), engine, Simulation.TRACE_TAIL, adjust)) {
         if (caught.test(r)) {
           return Optional.of(r);
