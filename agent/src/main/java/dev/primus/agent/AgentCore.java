@@ -4,6 +4,7 @@ import dev.primus.dcs.layout.ClusterPath;
 import dev.primus.dcs.layout.PatroniDcs;
 import dev.primus.dcs.model.ClusterView;
 import dev.primus.dcs.model.DynamicConfig;
+import dev.primus.dcs.model.PatroniDialect;
 import dev.primus.dcs.model.MemberRole;
 import dev.primus.dcs.model.MemberState;
 import dev.primus.dcs.model.MemberStatus;
@@ -138,7 +139,8 @@ final class AgentCore {
     this.scripts = scripts;
     this.callbacks = scripts == null
         ? DatabaseCallbacks.none()
-        : new DatabaseCallbacks(() -> this.settings.callbacks(), path::scope, scripts);
+        : new DatabaseCallbacks(() -> this.settings.callbacks(), path::scope, scripts,
+            () -> PatroniDialect.ofVersion(Optional.of(this.settings.agentVersion())));
     this.executor = new DecisionExecutor(this);
     this.status = initialStatus();
   }

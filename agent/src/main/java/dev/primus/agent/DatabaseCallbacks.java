@@ -1,5 +1,7 @@
 package dev.primus.agent;
 
+import dev.primus.dcs.model.MemberRole;
+import dev.primus.dcs.model.PatroniDialect;
 import dev.primus.ha.Action;
 import dev.primus.ha.ActionOutcome;
 import dev.primus.ha.DatabaseRole;
@@ -15,7 +17,9 @@ import java.util.function.Supplier;
  * When the operator's scripts run, from what the executor did to the database: Patroni's
  * {@code postgresql.callbacks} and {@code pre_promote}, decided here and run by a {@link ScriptRunner}.
  * Each callback gets {@code <event> <role> <scope>} after the configured command's own words; the role is
- * {@code primary}, {@code replica} or {@code demoted} (Patroni 4's names; 3.0.2 said {@code master}).
+ * {@code replica}, {@code demoted} and, for the primary, the word of the Patroni the member speaks as
+ * ({@link PatroniDialect}: {@code master} for 3.x, {@code primary} for 4), so a script written for the
+ * cluster's Patroni keeps matching.
  *
  * <ul>
  *   <li>{@code on_start}: a start succeeded in the role announced last, or in the first role at all; after a
@@ -42,6 +46,7 @@ final class DatabaseCallbacks {
   private final Supplier<CallbackScripts> config;
   private final Supplier<String> scope;
   private final ScriptRunner runner;
+  private final Supplier<PatroniDialect> dialect;
 
   private Optional<Role> announced = Optional.empty();
   private LocalState lastSeen = LocalState.empty();
@@ -71,11 +76,14 @@ final class DatabaseCallbacks {
    * @param config the scripts and their timeout, read at every event (a reload may change them)
    * @param scope  the cluster name, the scripts' last argument
    * @param runner runs them
+   * @param dialect the Patroni the member speaks as, read at every event (a reconfiguration may change it)
    */
-  DatabaseCallbacks(Supplier<CallbackScripts> config, Supplier<String> scope, ScriptRunner runner) {
+  DatabaseCallbacks(Supplier<CallbackScripts> config, Supplier<String> scope, ScriptRunner runner,
+      Supplier<PatroniDialect> dialect) {
     this.config = Objects.requireNonNull(config, "config");
     this.scope = Objects.requireNonNull(scope, "scope");
     this.runner = Objects.requireNonNull(runner, "runner");
+    this.dialect = Objects.requireNonNull(dialect, "dialect");
   }
 
   /** No scripts at all. */
@@ -89,7 +97,7 @@ final class DatabaseCallbacks {
       public Outcome run(Script script) {
         return new Outcome.Exited(0);
       }
-    });
+    }, () -> PatroniDialect.V4);
   }
 
   /** Whether any script is configured; only then is the server looked at before each long action. */
@@ -230,7 +238,7 @@ final class DatabaseCallbacks {
     }
     List<String> argv = new ArrayList<>(CommandWords.split(command.get()));
     argv.add(event.wire());
-    argv.add(role.wire);
+    argv.add(role == Role.PRIMARY ? dialect.get().roleName(MemberRole.PRIMARY) : role.wire);
     argv.add(scope.get());
     runner.launch(new ScriptRunner.Script(event.wire(), argv, c.timeout()));
   }

@@ -93,4 +93,13 @@ public record HaSettings(
     return new HaSettings(tags, bootstrapDcs, bootstrapAllowed, localParameters, databaseTimeout, scripts,
         removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, agentVersion);
   }
+
+  /**
+   * As the Patroni release {@code version} (its member key, REST documents and callback role words follow
+   * it, see {@link dev.primus.dcs.model.PatroniDialect}); {@link #PATRONI_VERSION} by default.
+   */
+  public HaSettings withAgentVersion(String version) {
+    return new HaSettings(tags, bootstrapDcs, bootstrapAllowed, localParameters, databaseTimeout, callbacks,
+        removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, version);
+  }
 }

@@ -183,7 +183,7 @@ class DatabaseCallbacksTest {
     run(new Action.RestartDatabase(), "on_restart replica demo");
 
     holdLock();
-    run(new Action.Promote(), "fencing", "on_role_change primary demo");
+    run(new Action.Promote(), "fencing", "on_role_change master demo");
     assertEquals(Optional.of(DatabaseRole.PRIMARY), db.role());
 
     // A switchover away: the stop is reported; the start as a replica that follows it is a role change.
@@ -196,16 +196,25 @@ class DatabaseCallbacksTest {
     run(new Action.StartDatabase(DatabaseRole.REPLICA, Optional.of("node2")), "on_start replica demo");
 
     assertEquals(List.of("on_start replica demo", "on_reload replica demo", "on_reload replica demo",
-        "on_restart replica demo", "fencing", "on_role_change primary demo", "on_stop demoted demo",
+        "on_restart replica demo", "fencing", "on_role_change master demo", "on_stop demoted demo",
         "on_role_change replica demo", "on_stop replica demo", "on_start replica demo", "on_stop replica demo",
         "on_start replica demo"), lines());
   }
 
   @Test
-  void aBootstrapIsAnOnStartAsPrimaryAndAPrimaryStartedAgainAsReplicaARoleChange() throws Exception {
+  void aMemberSpeakingAsPatroni4NamesThePrimaryPrimaryAnd3MasterAsEachWould() throws Exception {
+    HaSettings v4 = agent.settings().withAgentVersion("4.0.0");
+    agent.reconfigure(PrimusAgent.Builder.haConfig("node1", "http://10.0.0.1:8008/patroni",
+        "postgres://10.0.0.1:5432/postgres", v4), v4);
     run(new Action.Bootstrap(), "on_start primary demo");
-    // Stopped without a demotion (the agent lost the lock while it was down): it comes back as a replica.
     run(new Action.StopDatabase(StopMode.IMMEDIATE), "on_stop primary demo");
+  }
+
+  @Test
+  void aBootstrapIsAnOnStartAsPrimaryAndAPrimaryStartedAgainAsReplicaARoleChange() throws Exception {
+    run(new Action.Bootstrap(), "on_start master demo");
+    // Stopped without a demotion (the agent lost the lock while it was down): it comes back as a replica.
+    run(new Action.StopDatabase(StopMode.IMMEDIATE), "on_stop master demo");
     run(new Action.StartDatabase(DatabaseRole.REPLICA, Optional.of("node2")), "on_role_change replica demo");
   }
 
@@ -213,9 +222,9 @@ class DatabaseCallbacksTest {
   void aDemotionThatKeepsTheLockNamesThePrimaryInItsOnStop() throws Exception {
     db.runningPrimary(5000);
     callbacks.observed(db.probe(), false);
-    expected.add("on_start primary demo");
+    expected.add("on_start master demo");
     awaitLines();
-    run(new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK, Optional.empty()), "on_stop primary demo");
+    run(new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK, Optional.empty()), "on_stop master demo");
     run(new Action.StartDatabase(DatabaseRole.REPLICA, Optional.of("node2")), "on_role_change replica demo");
   }
 
@@ -225,7 +234,7 @@ class DatabaseCallbacksTest {
     callbacks.observed(db.probe(), true);
     awaitLines();
     callbacks.observed(db.probe(), false);
-    expected.add("on_start primary demo");
+    expected.add("on_start master demo");
     awaitLines();
     callbacks.observed(db.probe(), false);
     awaitLines();
@@ -285,7 +294,7 @@ class DatabaseCallbacksTest {
   void noPrePromoteForAServerThatIsPrimaryAlready() throws Exception {
     db.runningPrimary(5000);
     callbacks.observed(db.probe(), false);
-    expected.add("on_start primary demo");
+    expected.add("on_start master demo");
     awaitLines();
     run(new Action.Promote());
     assertTrue(db.last("promote").isPresent(), "the driver's promote (a no-op on a primary) ran");

@@ -93,7 +93,7 @@ public final class Member {
     } catch (RuntimeException e) {
       throw new StartException(e.getMessage(), e);
     }
-    String version = PrimusVersion.PATRONI_COMPATIBLE;
+    String version = config.dialect().version();
     HaSettings settings = config.toHaSettings(version);
     ClusterPath path = ClusterPath.of(config.namespace(), config.scope());
 
@@ -231,7 +231,7 @@ public final class Member {
       }
       PatroniConfig next = ((ConfigLoadResult.Loaded) r).config();
       Logging.reconfigureLevels(next.log());
-      agent.reconfigure(next.toHaSettings(PrimusVersion.PATRONI_COMPATIBLE));
+      agent.reconfigure(next.toHaSettings(next.dialect().version()));
       LOG.info("reload: tags, parameters, scripts and log levels taken from {}; DCS, REST API and database paths"
           + " need a restart of the agent", file);
     }, () -> LOG.info("reload: the configuration did not come from a file; keeping it"));

@@ -77,7 +77,7 @@ class AgentSmokeIT {
 
         JsonNode patroni = new ObjectMapper().readTree(get(http, URI.create("http://127.0.0.1:" + restPort + "/patroni")));
         assertEquals("running", patroni.path("state").asText(), patroni.toString());
-        assertEquals("primary", patroni.path("role").asText(), patroni.toString());
+        assertEquals("master", patroni.path("role").asText(), "Patroni 3.0.2's word: " + patroni);
         assertTrue(patroni.path("server_version").asInt() >= 150000, "server_version_num of the running server: "
             + patroni);
         assertEquals(PrimusVersion.PATRONI_COMPATIBLE, patroni.path("patroni").path("version").asText(), patroni.toString());
@@ -85,7 +85,7 @@ class AgentSmokeIT {
 
         // postgresql.callbacks: the bootstrap's on_start, then a REST restart and a reload.
         await(agent, "the on_start callback", Duration.ofSeconds(20), () -> lines(calls).size() >= 1);
-        assertEquals(List.of("on_start primary smoke"), lines(calls));
+        assertEquals(List.of("on_start master smoke"), lines(calls));
         assertEquals(200, post(http, URI.create("http://127.0.0.1:" + restPort + "/restart")), agent.tail(20));
         await(agent, "the on_restart callback", Duration.ofSeconds(20), () -> lines(calls).size() >= 2);
         assertEquals(202, post(http, URI.create("http://127.0.0.1:" + restPort + "/reload")), agent.tail(20));
@@ -116,8 +116,8 @@ class AgentSmokeIT {
           assertFalse(Files.exists(nodeDir.resolve("data").resolve("postmaster.pid")), "PostgreSQL must be stopped");
           String log = Files.readString(agent.log(), StandardCharsets.UTF_8);
           assertTrue(log.contains("no action. I am (node1), the leader with the lock"), "one Patroni-style line per cycle");
-          assertEquals(List.of("on_start primary smoke", "on_restart primary smoke", "on_reload primary smoke",
-              "on_stop primary smoke"), lines(calls), "every callback once, in order, the on_stop at SIGTERM included");
+          assertEquals(List.of("on_start master smoke", "on_restart master smoke", "on_reload master smoke",
+              "on_stop master smoke"), lines(calls), "every callback once, in order, the on_stop at SIGTERM included");
         }
       } finally {
         agent.close();

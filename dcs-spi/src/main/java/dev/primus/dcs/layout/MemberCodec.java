@@ -6,6 +6,7 @@ import dev.primus.dcs.model.MemberState;
 import dev.primus.dcs.model.MemberStatus;
 import dev.primus.dcs.model.MemberStatus.PendingChange;
 import dev.primus.dcs.model.MemberStatus.ScheduledRestart;
+import dev.primus.dcs.model.PatroniDialect;
 import dev.primus.dcs.model.Tags;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -222,7 +223,8 @@ final class MemberCodec {
     o.put(CONN_URL, s.connUrl());
     o.put(API_URL, s.apiUrl());
     o.put(STATE, s.state().wire());
-    o.put(ROLE, s.role().wire());
+    // The role in the words of the Patroni the member claims to be (its version): never a mix.
+    o.put(ROLE, PatroniDialect.ofVersion(s.version()).roleName(s.role()));
     s.version().ifPresent(v -> o.put(VERSION, v));
     s.proxyUrl().ifPresent(v -> o.put(PROXY_URL, v));
     s.xlogLocation().ifPresent(v -> o.put(XLOG_LOCATION, v));

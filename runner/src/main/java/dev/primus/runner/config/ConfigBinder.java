@@ -1,6 +1,7 @@
 package dev.primus.runner.config;
 
 import dev.primus.dcs.model.DynamicConfig;
+import dev.primus.dcs.model.PatroniDialect;
 import dev.primus.dcs.model.SynchronousMode;
 import dev.primus.dcs.model.Tags;
 import dev.primus.ha.Timings;
@@ -56,12 +57,13 @@ final class ConfigBinder {
     Tags tags = tags(root.section("tags"));
     WatchdogConfig watchdog = watchdog(root.section("watchdog"));
     Optional<CitusConfig> citus = citus(root.section("citus"));
+    PatroniDialect dialect = primus(root.section("primus"));
 
     if (problems.hasErrors()) {
       return Optional.empty();
     }
     return Optional.of(new PatroniConfig(scope.orElseThrow(), namespace, name.orElseThrow(), log, restapi, ctl, dcs,
-        bootstrap, postgresql, tags, watchdog, citus, new ConfigTree(tree)));
+        bootstrap, postgresql, tags, watchdog, citus, dialect, new ConfigTree(tree)));
   }
 
   private boolean noSlash(Section s, String key, String value) {
@@ -161,6 +163,25 @@ final class ConfigBinder {
     }
     return new RestApiConfig(listen.get(), connect.get(), auth, certfile, keyfile, keyfilePassword, cafile, verify,
         allowlist, includeMembers, httpHeaders, httpsHeaders, queue);
+  }
+
+  /**
+   * {@code primus.patroni_version}: which Patroni the member speaks as in its member key, REST documents
+   * and callbacks; 3 (3.0.2) unless set, so that a cluster of Patroni 3 members and tools stays coherent.
+   */
+  private PatroniDialect primus(Section s) {
+    s.checkKeys(Schema.PRIMUS);
+    Optional<String> v = s.string("patroni_version");
+    if (v.isEmpty()) {
+      return PatroniDialect.V3;
+    }
+    Optional<PatroniDialect> d = PatroniDialect.named(v.get());
+    if (d.isEmpty()) {
+      problems.error(Kind.INVALID_VALUE, s.pathOf("patroni_version"),
+          "must be 3 (Patroni 3.0.2, the default) or 4 (Patroni 4.0); got '" + v.get() + "'");
+      return PatroniDialect.V3;
+    }
+    return d.get();
   }
 
   private CtlConfig ctl(Section s) {

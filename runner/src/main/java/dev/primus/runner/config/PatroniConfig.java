@@ -1,5 +1,6 @@
 package dev.primus.runner.config;
 
+import dev.primus.dcs.model.PatroniDialect;
 import dev.primus.dcs.model.Tags;
 import dev.primus.ha.HaConfig;
 import java.util.Objects;
@@ -22,6 +23,7 @@ import java.util.Optional;
  * @param tags       this member's tags ({@code tags})
  * @param watchdog   the {@code watchdog} section
  * @param citus      the {@code citus} section, if present (not implemented yet)
+ * @param dialect    the Patroni this member speaks as ({@code primus.patroni_version}; 3.0.2 by default)
  * @param tree       the effective configuration as plain values
  */
 public record PatroniConfig(
@@ -37,6 +39,7 @@ public record PatroniConfig(
     Tags tags,
     WatchdogConfig watchdog,
     Optional<CitusConfig> citus,
+    PatroniDialect dialect,
     ConfigTree tree) {
 
   public static final String DEFAULT_NAMESPACE = "/service/";
@@ -54,6 +57,7 @@ public record PatroniConfig(
     Objects.requireNonNull(tags, "tags");
     Objects.requireNonNull(watchdog, "watchdog");
     Objects.requireNonNull(citus, "citus");
+    Objects.requireNonNull(dialect, "dialect");
     Objects.requireNonNull(tree, "tree");
   }
 

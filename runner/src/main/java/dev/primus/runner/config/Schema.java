@@ -61,7 +61,7 @@ record Schema(Set<String> supported, Map<String, String> unimplemented, Map<Stri
   static final Set<String> BUILT_IN_DCS = Set.of("etcd3", "zookeeper", "consul");
 
   static final Schema ROOT = Schema.of(List.of("scope", "namespace", "name", "log", "restapi", "ctl", "bootstrap",
-      "postgresql", "tags", "watchdog", "etcd3", "etcd", "zookeeper", "consul", "kubernetes", "raft", "exhibitor"))
+      "postgresql", "tags", "watchdog", "primus", "etcd3", "etcd", "zookeeper", "consul", "kubernetes", "raft", "exhibitor"))
       .withUnimplemented("citus", "Citus is not implemented by Primus yet; the section is ignored");
 
   static final Schema LOG = Schema.of(List.of("level", "format", "dateformat", "dir", "file_num", "file_size",
@@ -70,6 +70,9 @@ record Schema(Set<String> supported, Map<String, String> unimplemented, Map<Stri
   static final Schema RESTAPI = Schema.of(List.of("listen", "connect_address", "authentication", "certfile",
       "keyfile", "keyfile_password", "cafile", "verify_client", "allowlist", "allowlist_include_members",
       "http_extra_headers", "https_extra_headers", "request_queue_size"), "crlfile", "ciphers", "server_tokens");
+
+  /** Primus's own top-level section: settings no Patroni has. */
+  static final Schema PRIMUS = Schema.of(List.of("patroni_version"));
 
   static final Schema AUTH = Schema.of(List.of("username", "password"));
 

@@ -5,6 +5,7 @@ import dev.primus.dcs.model.FailoverRequest;
 import dev.primus.dcs.model.Member;
 import dev.primus.dcs.model.MemberRole;
 import dev.primus.dcs.model.MemberState;
+import dev.primus.dcs.model.PatroniDialect;
 import dev.primus.dcs.model.MemberStatus;
 import dev.primus.dcs.model.MemberStatus.PendingChange;
 import dev.primus.dcs.model.SynchronousMode;
@@ -39,7 +40,8 @@ final class Documents {
     if (queryable) {
       local.postmasterStartTime().ifPresent(t -> doc.put("postmaster_start_time", Formats.timestamp(t)));
     }
-    doc.put("role", s.role().wire());
+    PatroniDialect dialect = PatroniDialect.ofVersion(Optional.of(id.version()));
+    doc.put("role", dialect.roleName(s.role()));
     if (queryable) {
       if (s.serverVersion() > 0) {
         doc.put("server_version", s.serverVersion());
@@ -47,7 +49,9 @@ final class Documents {
       doc.put("xlog", xlog(s));
       syncRole(s, id).ifPresent(k -> doc.put(k, true));
       local.timeline().ifPresent(t -> doc.put("timeline", t));
-      replicationState(local).ifPresent(r -> doc.put("replication_state", r));
+      if (dialect == PatroniDialect.V4) {
+        replicationState(local).ifPresent(r -> doc.put("replication_state", r)); // since Patroni 3.0.4
+      }
       if (!s.replication().isEmpty()) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ReplicationRow r : s.replication()) {
@@ -80,14 +84,16 @@ final class Documents {
     local.systemIdentifier().ifPresent(id2 -> doc.put("database_system_identifier", id2));
     if (local.pendingRestart() || !local.pendingRestartReason().isEmpty()) {
       doc.put("pending_restart", true);
-      if (!local.pendingRestartReason().isEmpty()) {
-        doc.put("pending_restart_reason", pendingReason(local.pendingRestartReason()));
+      if (!local.pendingRestartReason().isEmpty() && dialect == PatroniDialect.V4) {
+        doc.put("pending_restart_reason", pendingReason(local.pendingRestartReason())); // since Patroni 3.1
       }
     }
     Map<String, Object> patroni = new LinkedHashMap<>();
     patroni.put("version", id.version());
     patroni.put("scope", id.scope());
-    patroni.put("name", id.name());
+    if (dialect == PatroniDialect.V4) {
+      patroni.put("name", id.name()); // Patroni 4 added it; 3.0.2 did not send it
+    }
     doc.put("patroni", patroni);
     id.primusVersion().ifPresent(v -> doc.put("primus_version", v));
     s.scheduledRestart().ifPresent(r -> doc.put("scheduled_restart", scheduledRestart(r)));
