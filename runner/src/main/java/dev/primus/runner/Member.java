@@ -24,7 +24,7 @@ import dev.primus.runner.config.ConfigLoadResult;
 import dev.primus.runner.config.PatroniConfig;
 import dev.primus.runner.config.PatroniConfigLoader;
 import dev.primus.runner.rest.NodeIdentity;
-import dev.primus.runner.rest.NodeStatus;
+import dev.primus.runner.rest.AgentStatusSource;
 import dev.primus.runner.rest.ReloadingCommands;
 import dev.primus.runner.rest.RestApiServer;
 import java.io.IOException;
@@ -148,7 +148,7 @@ public final class Member {
     RestApiServer rest;
     try {
       rest = RestApiServer.start(config.restapi(), new NodeIdentity(config.scope(), config.name(), version,
-          Optional.of(PrimusVersion.get())), () -> NodeStatus.of(agent.status(), replicationUser),
+          Optional.of(PrimusVersion.get())), new AgentStatusSource(agent, replicationUser),
           new ReloadingCommands(agent.commands(), () -> {
             Member m = self.get();
             if (m != null) {
