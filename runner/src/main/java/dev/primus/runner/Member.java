@@ -1,5 +1,6 @@
 package dev.primus.runner;
 
+import dev.primus.runner.wiring.RestClientTls;
 import dev.primus.runner.wiring.RestClients;
 import dev.primus.runner.wiring.Backends;
 import dev.primus.agent.HaSettings;
@@ -126,7 +127,7 @@ public final class Member {
         timings.ttl().minus(config.watchdog().safetyMargin()));
     HttpClient http;
     try {
-      http = RestClients.client(config.ctl(), Optional.of(config.restapi()), dev.primus.agent.PeerClient.TIMEOUT);
+      http = RestClients.client(RestClientTls.forPeers(config.ctl(), config.restapi()), dev.primus.agent.PeerClient.TIMEOUT);
     } catch (IOException | GeneralSecurityException e) {
       driver.close();
       stores.release(store);

@@ -11,6 +11,7 @@ import dev.primus.dcs.spi.DcsProvider;
 import dev.primus.dcs.spi.DcsSettings;
 import dev.primus.dcs.spi.KeyValueStore;
 import dev.primus.runner.wiring.Backends;
+import dev.primus.runner.wiring.RestClientTls;
 import dev.primus.runner.wiring.RestClients;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -97,7 +98,8 @@ final class CtlContext implements AutoCloseable {
 
   private HttpClient http() throws IOException, GeneralSecurityException {
     if (http == null) {
-      http = RestClients.client(settings.ctl(), Optional.empty(), CONNECT_TIMEOUT);
+      // The settings hold ctl's keys with restapi's as fallbacks already, and -k folded into ctl.insecure.
+      http = RestClients.client(RestClientTls.forCtl(settings.ctl(), Optional.empty(), false), CONNECT_TIMEOUT);
     }
     return http;
   }
