@@ -96,10 +96,14 @@ final class CtlContext implements AutoCloseable {
   /** An HTTP answer: status and body. */
   record Answer(int status, String body) {}
 
+  /** The settings hold ctl's keys with restapi's as fallbacks already, and -k folded into ctl.insecure. */
+  private RestClientTls tls() {
+    return RestClientTls.forCtl(settings.ctl(), Optional.empty(), false);
+  }
+
   private HttpClient http() throws IOException, GeneralSecurityException {
     if (http == null) {
-      // The settings hold ctl's keys with restapi's as fallbacks already, and -k folded into ctl.insecure.
-      http = RestClients.client(RestClientTls.forCtl(settings.ctl(), Optional.empty(), false), CONNECT_TIMEOUT);
+      http = RestClients.client(tls(), CONNECT_TIMEOUT);
     }
     return http;
   }
@@ -124,7 +128,7 @@ final class CtlContext implements AutoCloseable {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     }
     try {
-      HttpResponse<String> r = http().send(b.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = RestClients.send(http(), tls(), b.build());
       return new Answer(r.statusCode(), r.body());
     } catch (GeneralSecurityException e) {
       throw new IOException("TLS settings of the ctl section: " + e.getMessage(), e);
