@@ -1,6 +1,7 @@
 package dev.primus.agent;
 
 import dev.primus.ha.ActionOutcome;
+import dev.primus.ha.DatabaseLiveness;
 import dev.primus.ha.DatabaseRole;
 import dev.primus.ha.LocalState;
 import dev.primus.ha.StopMode;
@@ -26,6 +27,14 @@ public interface DatabaseOperations extends AutoCloseable {
 
   /** {@link DatabaseDriver#probe()}. */
   CompletionStage<LocalState> probe();
+
+  /**
+   * {@link DatabaseDriver#liveness(Duration)}: may come at any time, concurrently with anything. The default
+   * reads it off a {@link #probe()}.
+   */
+  default CompletionStage<DatabaseLiveness> liveness(Duration timeout) {
+    return probe().thenApply(DatabaseLiveness::of);
+  }
 
   CompletionStage<ActionOutcome> bootstrap();
 

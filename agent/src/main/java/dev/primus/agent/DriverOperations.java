@@ -1,6 +1,7 @@
 package dev.primus.agent;
 
 import dev.primus.ha.ActionOutcome;
+import dev.primus.ha.DatabaseLiveness;
 import dev.primus.ha.DatabaseRole;
 import dev.primus.ha.LocalState;
 import dev.primus.ha.StopMode;
@@ -14,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -61,6 +63,16 @@ final class DriverOperations implements DatabaseOperations {
   @Override
   public CompletionStage<LocalState> probe() {
     return runtime.call(driver::probe);
+  }
+
+  @Override
+  public CompletionStage<DatabaseLiveness> liveness(Duration timeout) {
+    // Runs on the asking thread (a REST worker), never on a lane: a health check must not queue behind a cycle.
+    try {
+      return CompletableFuture.completedFuture(driver.liveness(timeout));
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(new DatabaseLiveness.Unknown("the driver failed: " + e));
+    }
   }
 
   @Override

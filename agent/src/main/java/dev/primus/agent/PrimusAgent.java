@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,10 +56,16 @@ public final class PrimusAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PrimusAgent.class);
   /** How long {@link #shutdown()} waits for the callback scripts it fired (the on_stop). */
   static final Duration SCRIPTS_AT_SHUTDOWN = Duration.ofSeconds(5);
+  /**
+   * How long one look at the database for {@link #liveStatus} may take. Short: a load balancer's health check
+   * waits for it; a server that does not answer within it is reported so.
+   */
+  public static final Duration LIVE_CHECK_TIMEOUT = Duration.ofSeconds(1);
 
   private final AgentCore core;
   private final Commands commands;
   private final String apiUrl;
+  private final LivenessCache liveness;
   private final Optional<PrimusRuntime> ownRuntime;
   private final Object lifecycle = new Object();
   private boolean started;
@@ -69,6 +76,7 @@ public final class PrimusAgent implements AutoCloseable {
     this.core = core;
     this.commands = new Commands(core);
     this.apiUrl = apiUrl;
+    this.liveness = new LivenessCache(() -> core.db.liveness(LIVE_CHECK_TIMEOUT), core.clock, LIVE_CHECK_TIMEOUT);
     this.ownRuntime = ownRuntime;
   }
 
@@ -91,6 +99,25 @@ public final class PrimusAgent implements AutoCloseable {
   /** The latest status, published after every cycle. Never blocks. */
   public AgentStatus status() {
     return core.status();
+  }
+
+  /**
+   * The latest status with the database looked at again, for answers that must hold for PostgreSQL as it is
+   * now, not as the last cycle saw it up to {@code loop_wait} ago (health checks: right after an immediate
+   * stop Patroni says 503, and so must Primus). See {@link AgentStatus#withLiveness} for what the look
+   * changes. The look is shared: one taken at most {@code maxAge} ago serves every caller, and one taken for
+   * another caller that is still running is waited for, so load balancers polling hard cost at most one look
+   * per {@code maxAge}. It runs on the calling thread, never on the agent's lane, and the driver bounds it
+   * by {@link #LIVE_CHECK_TIMEOUT}; a look that failed leaves {@link #status()} as it is. The stage never
+   * completes exceptionally.
+   */
+  public CompletionStage<AgentStatus> liveStatus(Duration maxAge) {
+    Objects.requireNonNull(maxAge, "maxAge");
+    return liveness.get(maxAge, core.status()).thenApply(look -> {
+      // A cycle that published after the look began may have seen more than the look: its status stands.
+      AgentStatus latest = core.status();
+      return look.basis() == latest ? latest.withLiveness(look.result()) : latest;
+    });
   }
 
   /** What an operator can ask of this member. */

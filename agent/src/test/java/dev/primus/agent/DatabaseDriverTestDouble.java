@@ -36,6 +36,8 @@ final class DatabaseDriverTestDouble implements DatabaseDriver {
   }
 
   private final List<Call> calls = new ArrayList<>();
+  /** Looks taken through {@link #liveness}: not recorded as calls, which are the agent's actions. */
+  private final java.util.concurrent.atomic.AtomicInteger livenessChecks = new java.util.concurrent.atomic.AtomicInteger();
   private final Map<String, DriverException> failures = new HashMap<>();
   private final Map<String, CountDownLatch> gates = new HashMap<>();
 
@@ -90,6 +92,28 @@ final class DatabaseDriverTestDouble implements DatabaseDriver {
       }
     }
     return Optional.empty();
+  }
+
+  /** The server dies behind the agent's back (SIGKILL, {@code pg_ctl stop -m immediate}): no call, no cycle. */
+  synchronized void crash() {
+    process = LocalState.ProcessState.CRASHED;
+  }
+
+  /** Someone promotes the server behind the agent's back. */
+  synchronized void promotedBehindTheAgentsBack(long walPosition) {
+    role = Optional.of(DatabaseRole.PRIMARY);
+    wal = walPosition;
+  }
+
+  /** How many times {@link #liveness} was asked. */
+  int livenessChecks() {
+    return livenessChecks.get();
+  }
+
+  @Override
+  public dev.primus.ha.DatabaseLiveness liveness(Duration timeout) {
+    livenessChecks.incrementAndGet();
+    return dev.primus.ha.DatabaseLiveness.of(probe());
   }
 
   synchronized boolean running() {

@@ -1,5 +1,6 @@
 package dev.primus.runner;
 
+import dev.primus.runner.wiring.RestClientTls;
 import dev.primus.runner.wiring.RestClients;
 import dev.primus.runner.wiring.Backends;
 import dev.primus.agent.HaSettings;
@@ -24,7 +25,7 @@ import dev.primus.runner.config.ConfigLoadResult;
 import dev.primus.runner.config.PatroniConfig;
 import dev.primus.runner.config.PatroniConfigLoader;
 import dev.primus.runner.rest.NodeIdentity;
-import dev.primus.runner.rest.NodeStatus;
+import dev.primus.runner.rest.AgentStatusSource;
 import dev.primus.runner.rest.ReloadingCommands;
 import dev.primus.runner.rest.RestApiServer;
 import java.io.IOException;
@@ -126,7 +127,7 @@ public final class Member {
         timings.ttl().minus(config.watchdog().safetyMargin()));
     HttpClient http;
     try {
-      http = RestClients.client(config.ctl(), Optional.of(config.restapi()), dev.primus.agent.PeerClient.TIMEOUT);
+      http = RestClients.client(RestClientTls.forPeers(config.ctl(), config.restapi()), dev.primus.agent.PeerClient.TIMEOUT);
     } catch (IOException | GeneralSecurityException e) {
       driver.close();
       stores.release(store);
@@ -148,7 +149,7 @@ public final class Member {
     RestApiServer rest;
     try {
       rest = RestApiServer.start(config.restapi(), new NodeIdentity(config.scope(), config.name(), version,
-          Optional.of(PrimusVersion.get())), () -> NodeStatus.of(agent.status(), replicationUser),
+          Optional.of(PrimusVersion.get())), new AgentStatusSource(agent, replicationUser),
           new ReloadingCommands(agent.commands(), () -> {
             Member m = self.get();
             if (m != null) {

@@ -1,6 +1,7 @@
 package dev.primus.db.postgres;
 
 import dev.primus.db.postgres.ConfigFiles.Mode;
+import dev.primus.ha.DatabaseLiveness;
 import dev.primus.ha.DatabaseRole;
 import dev.primus.ha.LocalState;
 import dev.primus.ha.LocalState.DataDirectoryState;
@@ -37,6 +38,9 @@ public final class PostgresDriver implements DatabaseDriver {
   private static final System.Logger LOG = System.getLogger(PostgresDriver.class.getName());
   private static final Duration PROBE_CONNECT = Duration.ofSeconds(2);
   private static final Duration PROBE_QUERY = Duration.ofSeconds(3);
+  /** The live check's connection: a health check waits for it, so it gives up sooner than the probe. */
+  private static final Duration LIVE_CONNECT = Duration.ofSeconds(1);
+  private static final Duration LIVE_QUERY = Duration.ofSeconds(1);
   private static final String LOGICAL_SLOTS_FILE = "logical-slots";
 
   private final PostgresBinaries bin;
@@ -46,6 +50,7 @@ public final class PostgresDriver implements DatabaseDriver {
   private final ConfigFiles files;
   private final PgCtl pgCtl;
   private final InstanceProbe probe;
+  private final LiveCheck live;
   private final Object lock = new Object();
 
   private volatile PostgresConfig cfg;
@@ -81,6 +86,7 @@ public final class PostgresDriver implements DatabaseDriver {
     this.syncStandbys = files.configuredSyncStandbys();
     this.probe = new InstanceProbe(data, files, new Sql(cfg, PROBE_CONNECT, PROBE_QUERY), pgCtl::controlData,
         () -> syncStandbys.isPresent());
+    this.live = new LiveCheck(cfg.dataDir(), new Sql(cfg, LIVE_CONNECT, LIVE_QUERY));
     this.mode = data.exists(ConfigFiles.STANDBY_SIGNAL) ? Mode.standby(files.configuredUpstream()) : Mode.primary(Optional.empty());
   }
 
@@ -97,6 +103,12 @@ public final class PostgresDriver implements DatabaseDriver {
   @Override
   public LocalState probe() {
     return probe.probe(stoppedByDriver);
+  }
+
+  /** {@code postmaster.pid} first, then one query on a connection of its own ({@link LiveCheck}). */
+  @Override
+  public DatabaseLiveness liveness(Duration timeout) {
+    return live.check(timeout);
   }
 
   @Override
@@ -179,8 +191,9 @@ public final class PostgresDriver implements DatabaseDriver {
     Objects.requireNonNull(stopMode, "stopMode");
     synchronized (lock) {
       if (pgCtl.running().isPresent()) {
-        // A smart shutdown waits for every client, the probe's kept connection included.
+        // A smart shutdown waits for every client, the probe's and the live check's kept connections included.
         probe.closeCached();
+        live.closeKept();
         StopMode used = pgCtl.stop(stopMode, timeout);
         stoppedByDriver = true;
         if (used != stopMode) {
@@ -434,6 +447,7 @@ public final class PostgresDriver implements DatabaseDriver {
   @Override
   public void close() {
     probe.close();
+    live.close();
   }
 
   // ---------------------------------------------------------------------------------------------

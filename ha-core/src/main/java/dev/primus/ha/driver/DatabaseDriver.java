@@ -1,5 +1,6 @@
 package dev.primus.ha.driver;
 
+import dev.primus.ha.DatabaseLiveness;
 import dev.primus.ha.DatabaseRole;
 import dev.primus.ha.LocalState;
 import dev.primus.ha.StopMode;
@@ -32,6 +33,18 @@ public interface DatabaseDriver extends AutoCloseable {
    * none: safe (nobody else may be promoted) but without automatic failover.
    */
   LocalState probe();
+
+  /**
+   * Looks, as cheaply as the driver can, whether the server runs now and in which role: what health checks
+   * ask between two cycles, several times a second under load balancers. Never throws, and returns within
+   * about {@code timeout}: what cannot be learned in time is {@link DatabaseLiveness.NotAnswering} (a
+   * server process runs) or {@link DatabaseLiveness.Unknown}. May run concurrently with anything, the
+   * {@link #probe()} included. The default reads it off a full {@link #probe()}; a driver should do better
+   * (the PostgreSQL driver reads {@code postmaster.pid} and asks one query on a connection of its own).
+   */
+  default DatabaseLiveness liveness(Duration timeout) {
+    return DatabaseLiveness.of(probe());
+  }
 
   /**
    * Creates a new cluster in an empty data directory (initdb or the configured custom method, the

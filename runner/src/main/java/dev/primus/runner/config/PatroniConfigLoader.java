@@ -86,6 +86,16 @@ public final class PatroniConfigLoader {
     return load(text, onlyHome);
   }
 
+  /**
+   * {@code tree} (a parsed file) with the environment's overrides applied, unvalidated, warnings dropped: for
+   * a reader that takes a few keys of a file that need not be a whole configuration ({@code primus ctl}'s).
+   */
+  public static Map<String, Object> withEnvironment(Map<?, ?> tree, Map<String, String> environment) {
+    Map<String, Object> copy = mutableCopy(tree);
+    EnvironmentOverrides.apply(copy, environment, new Problems());
+    return copy;
+  }
+
   /** A deep copy into mutable maps and lists, so the overrides can be applied in place. */
   private static Map<String, Object> mutableCopy(Map<?, ?> in) {
     Map<String, Object> out = new LinkedHashMap<>();

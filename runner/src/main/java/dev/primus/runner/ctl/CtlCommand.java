@@ -66,6 +66,9 @@ public final class CtlCommand implements Callable<Integer> {
   @Option(names = "--plugins", paramLabel = "DIR", description = "jars of vendor DCS backends")
   Path plugins;
 
+  @Option(names = {"-k", "--insecure"}, description = "do not check the members' HTTPS certificates (ctl.insecure)")
+  boolean insecure;
+
   @Override
   public Integer call() {
     spec.commandLine().usage(spec.commandLine().getOut());
@@ -96,7 +99,8 @@ public final class CtlCommand implements Callable<Integer> {
         CtlCommand.class.getClassLoader());
     Set<String> dcsNames = new LinkedHashSet<>(DcsProviders.load(loader).names());
     dcsNames.addAll(CtlSettings.PATRONI_DCS);
-    CtlSettings settings = CtlSettings.read(file, main.env(), dcsNames);
+    CtlSettings read = CtlSettings.read(file, main.env(), dcsNames);
+    CtlSettings settings = insecure ? read.insecure() : read;
     BufferedReader in = new BufferedReader(new InputStreamReader(main.in(), StandardCharsets.UTF_8));
     return new CtlContext(settings, loader, in, out, err);
   }

@@ -11,6 +11,7 @@ import dev.primus.dcs.spi.DcsProvider;
 import dev.primus.dcs.spi.DcsSettings;
 import dev.primus.dcs.spi.KeyValueStore;
 import dev.primus.runner.wiring.Backends;
+import dev.primus.runner.wiring.RestClientTls;
 import dev.primus.runner.wiring.RestClients;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -95,9 +96,14 @@ final class CtlContext implements AutoCloseable {
   /** An HTTP answer: status and body. */
   record Answer(int status, String body) {}
 
+  /** The settings hold ctl's keys with restapi's as fallbacks already, and -k folded into ctl.insecure. */
+  private RestClientTls tls() {
+    return RestClientTls.forCtl(settings.ctl(), Optional.empty(), false);
+  }
+
   private HttpClient http() throws IOException, GeneralSecurityException {
     if (http == null) {
-      http = RestClients.client(settings.ctl(), Optional.empty(), CONNECT_TIMEOUT);
+      http = RestClients.client(tls(), CONNECT_TIMEOUT);
     }
     return http;
   }
@@ -122,7 +128,7 @@ final class CtlContext implements AutoCloseable {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     }
     try {
-      HttpResponse<String> r = http().send(b.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = RestClients.send(http(), tls(), b.build());
       return new Answer(r.statusCode(), r.body());
     } catch (GeneralSecurityException e) {
       throw new IOException("TLS settings of the ctl section: " + e.getMessage(), e);

@@ -22,12 +22,13 @@ import java.util.Set;
 
 /**
  * What {@code primus ctl} needs from its configuration file: the cluster ({@code scope},
- * {@code namespace}), the DCS section, and how to talk to the REST API ({@code ctl}, falling back to
- * {@code restapi}'s credentials and CA).
+ * {@code namespace}), the DCS section, and how to talk to the REST API ({@code ctl}, each key falling back
+ * to {@code restapi}'s as in Patroni: credentials, CA bundle, client certificate, key and passphrase).
  *
  * <p>A member's full {@code patroni.yml} is read with the agent's loader (environment overrides
  * included). A file made for the ctl alone, as patronictl allows (just the DCS section and perhaps a
- * scope), fails that loader's required keys, so it is then read leniently: only the keys above.
+ * scope), fails that loader's required keys, so it is then read leniently: only the keys above, with the
+ * environment's overrides ({@code PATRONI_CTL_INSECURE}, ...) too.
  *
  * @param scope     the default cluster name, if the file has one
  * @param namespace the DCS path prefix ({@code /service/} by default)
@@ -61,7 +62,7 @@ record CtlSettings(Optional<String> scope, String namespace, String dcsType, Map
     if (!(parsed instanceof Map<?, ?> root)) {
       throw new IllegalArgumentException(file + " is not a YAML mapping");
     }
-    Map<String, Object> r = stringKeys(root);
+    Map<String, Object> r = PatroniConfigLoader.withEnvironment(root, env);
     String dcsType = null;
     for (String k : r.keySet()) {
       if (dcsNames.contains(k)) {
@@ -82,9 +83,10 @@ record CtlSettings(Optional<String> scope, String namespace, String dcsType, Map
     Map<String, Object> restapi = section(r, "restapi");
     Optional<BasicAuth> auth = auth(section(ctl, "authentication")).or(() -> auth(section(restapi, "authentication")));
     Optional<Path> cacert = path(ctl.get("cacert")).or(() -> path(restapi.get("cafile")));
-    CtlConfig cc = new CtlConfig(auth, Boolean.parseBoolean(String.valueOf(ctl.getOrDefault("insecure", "false"))),
-        cacert, path(ctl.get("certfile")), path(ctl.get("keyfile")),
-        Optional.ofNullable(ctl.get("keyfile_password")).map(String::valueOf).map(Secret::of));
+    CtlConfig cc = new CtlConfig(auth, truthy(ctl.get("insecure")), cacert,
+        path(ctl.get("certfile")).or(() -> path(restapi.get("certfile"))),
+        path(ctl.get("keyfile")).or(() -> path(restapi.get("keyfile"))),
+        secret(ctl.get("keyfile_password")).or(() -> secret(restapi.get("keyfile_password"))));
     return new CtlSettings(scope, namespace, dcsType, dcs, cc, timings(section(section(r, "bootstrap"), "dcs")));
   }
 
@@ -92,9 +94,29 @@ record CtlSettings(Optional<String> scope, String namespace, String dcsType, Map
   static CtlSettings of(PatroniConfig c) {
     CtlConfig ctl = c.ctl();
     CtlConfig merged = new CtlConfig(ctl.authentication().or(() -> c.restapi().authentication()), ctl.insecure(),
-        ctl.cacert().or(() -> c.restapi().cafile()), ctl.certfile(), ctl.keyfile(), ctl.keyfilePassword());
+        ctl.cacert().or(() -> c.restapi().cafile()), ctl.certfile().or(() -> c.restapi().certfile()),
+        ctl.keyfile().or(() -> c.restapi().keyfile()), ctl.keyfilePassword().or(() -> c.restapi().keyfilePassword()));
     return new CtlSettings(Optional.of(c.scope()), c.namespace(), c.dcs().type(), c.dcs().settings(), merged,
         c.bootstrap().timings());
+  }
+
+  /** These settings with the server's certificate left unchecked ({@code primus ctl -k}, patronictl's flag). */
+  CtlSettings insecure() {
+    CtlConfig c = ctl;
+    return new CtlSettings(scope, namespace, dcsType, dcs,
+        new CtlConfig(c.authentication(), true, c.cacert(), c.certfile(), c.keyfile(), c.keyfilePassword()), timings);
+  }
+
+  /** Patroni's booleans: YAML's, and on/off, yes/no, true/false, 1/0 as text; anything else is false. */
+  private static boolean truthy(Object v) {
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    return v != null && List.of("on", "true", "yes", "1").contains(String.valueOf(v).trim().toLowerCase(java.util.Locale.ROOT));
+  }
+
+  private static Optional<Secret> secret(Object v) {
+    return Optional.ofNullable(v).map(String::valueOf).map(Secret::of);
   }
 
   private static Timings timings(Map<String, Object> dcs) {

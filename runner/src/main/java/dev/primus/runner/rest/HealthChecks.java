@@ -14,6 +14,12 @@ import java.util.Optional;
  * The status codes of the health checks, as Patroni computes them. Paths are matched by substring in
  * Patroni's order (standby-leader, leader, primary/master/read-write, replica, read-only, health, then
  * the exact sync/quorum/async paths), so load balancer configurations written for Patroni keep working.
+ *
+ * <p>One difference: Patroni 3.0.2 answers {@code /primary}, {@code /leader} and {@code /standby-leader}
+ * from the leader lock alone, so a lock holder whose postmaster is gone passes them until its loop has
+ * restarted PostgreSQL. Here they also need a server process that may run ({@link NodeStatus#serverMayRun()}):
+ * a load balancer should not send writes to a primary that is not there. The status is the one the agent
+ * looked at again for the request ({@link NodeStatusSource#live()}).
  */
 final class HealthChecks {
   static final int OK = 200;
@@ -40,7 +46,11 @@ final class HealthChecks {
     int leader;
     int primary;
     int standbyLeader;
-    if (!s.dcsAvailable() && s.paused()) {
+    if (!s.serverMayRun()) {
+      leader = UNAVAILABLE;
+      primary = UNAVAILABLE;
+      standbyLeader = UNAVAILABLE;
+    } else if (!s.dcsAvailable() && s.paused()) {
       // paused and cut off from the DCS: nobody can check the lock, so trust the database's role
       leader = s.role() == MemberRole.PRIMARY || s.role() == MemberRole.STANDBY_LEADER ? OK : UNAVAILABLE;
       primary = s.role() == MemberRole.PRIMARY ? OK : UNAVAILABLE;
@@ -139,11 +149,11 @@ final class HealthChecks {
   }
 
   /**
-   * {@code GET /readiness?lag=&mode=apply|write}: the leader is ready; anything else must run, stream,
-   * and lag no more than {@code lag} (default maximum_lag_on_failover).
+   * {@code GET /readiness?lag=&mode=apply|write}: the leader is ready while its server may run; anything
+   * else must run, stream, and lag no more than {@code lag} (default maximum_lag_on_failover).
    */
   static int readiness(Map<String, List<String>> query, NodeStatus s, Instant now) {
-    if (s.isLeaderAt(now)) {
+    if (s.isLeaderAt(now) && s.serverMayRun()) {
       return OK;
     }
     if (s.state() != MemberState.RUNNING) {

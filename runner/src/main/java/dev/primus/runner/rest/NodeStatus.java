@@ -93,6 +93,15 @@ public record NodeStatus(
     return leaderUntil.map(now::isBefore).orElse(false);
   }
 
+  /**
+   * Whether a server process may run, as far as the last cycle and any look since know: not when either
+   * found none. A leader without one is no primary a load balancer should send anything to, so health checks
+   * that the lock alone would pass ask this too.
+   */
+  public boolean serverMayRun() {
+    return local.process() != LocalState.ProcessState.STOPPED && local.process() != LocalState.ProcessState.CRASHED;
+  }
+
   /** Maintenance mode, from the dynamic configuration. */
   public boolean paused() {
     return config.pause();

@@ -27,15 +27,17 @@ import javax.crypto.Cipher;
 import javax.crypto.EncryptedPrivateKeyInfo;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * An {@link SSLContext} from PEM files, as Patroni takes them: a certificate chain, a private key
- * (PKCS#8, encrypted PKCS#8, PKCS#1 RSA or SEC1 EC; possibly in the certificate file) and an optional
- * CA bundle for client certificates. The JDK reads PEM certificates itself but not PEM keys, so the
- * key formats are unwrapped here.
+ * TLS material from PEM files, as Patroni takes them: a certificate chain, a private key (PKCS#8,
+ * encrypted PKCS#8, PKCS#1 RSA or SEC1 EC; possibly in the certificate file) and an optional CA bundle.
+ * The JDK reads PEM certificates itself but not PEM keys, so the key formats are unwrapped here.
  */
 public final class PemTls {
   private static final Pattern BLOCK =
@@ -53,6 +55,19 @@ public final class PemTls {
    */
   public static SSLContext serverContext(Path certfile, Optional<Path> keyfile, Optional<Secret> keyPassword,
       Optional<Path> cafile) throws IOException, GeneralSecurityException {
+    KeyManager[] keys = keyManagers(certfile, keyfile, keyPassword);
+    TrustManager[] trust = cafile.isPresent() ? new TrustManager[] {trustManager(cafile)} : null;
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(keys, trust, null);
+    return ctx;
+  }
+
+  /**
+   * Key managers presenting {@code certfile}'s chain with the key from {@code keyfile} (or from
+   * {@code certfile} when it holds both): a server's certificate, or a client's.
+   */
+  public static KeyManager[] keyManagers(Path certfile, Optional<Path> keyfile, Optional<Secret> keyPassword)
+      throws IOException, GeneralSecurityException {
     List<X509Certificate> chain = certificates(Files.readString(certfile, StandardCharsets.US_ASCII));
     if (chain.isEmpty()) {
       throw new GeneralSecurityException(certfile + ": no PEM certificate found");
@@ -61,18 +76,25 @@ public final class PemTls {
     char[] storePassword = "primus".toCharArray();
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
-    ks.setKeyEntry("server", key, storePassword, chain.toArray(new Certificate[0]));
+    ks.setKeyEntry("own", key, storePassword, chain.toArray(new Certificate[0]));
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(ks, storePassword);
+    return kmf.getKeyManagers();
+  }
 
-    TrustManagerFactory tmf = null;
-    if (cafile.isPresent()) {
-      tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trustStore(cafile.get()));
+  /**
+   * The JDK's PKIX trust manager over the certificates of {@code cafile}, or over the JDK's default trust
+   * store without one: it checks chains, and, where the connection asks for it, host names.
+   */
+  public static X509ExtendedTrustManager trustManager(Optional<Path> cafile) throws IOException, GeneralSecurityException {
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(cafile.isPresent() ? trustStore(cafile.get()) : null);
+    for (TrustManager tm : tmf.getTrustManagers()) {
+      if (tm instanceof X509ExtendedTrustManager x) {
+        return x;
+      }
     }
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
-    return ctx;
+    throw new GeneralSecurityException("the JDK offers no X.509 trust manager");
   }
 
   /** A key store holding every certificate of a PEM bundle as a trusted entry. */

@@ -124,7 +124,7 @@ final class RestHandler implements HttpHandler {
       case "HEAD":
       case "OPTIONS":
         // load balancers read only the status line (HAProxy's httpchk sends OPTIONS /)
-        NodeStatus s = source.current();
+        NodeStatus s = source.live();
         return new StatusOnly(HealthChecks.code(path, query, s, id, clock.instant()));
       case "POST":
       case "PUT":
@@ -139,10 +139,19 @@ final class RestHandler implements HttpHandler {
   // ---- GET ----------------------------------------------------------------------------------
 
   private Response get(String first, String path, Map<String, List<String>> query) {
-    NodeStatus s = source.current();
     switch (first) {
       case "patroni":
-        return new Json(200, Documents.status(s, id));
+        return new Json(200, Documents.status(source.live(), id));
+      case "metrics":
+        return new Text(200, Metrics.render(source.live(), id), "text/plain; version=0.0.4; charset=utf-8");
+      case "readiness":
+        return new StatusOnly(HealthChecks.readiness(query, source.live(), clock.instant()));
+      default:
+        break;
+    }
+    // What only the DCS or the loop knows needs no fresh look at the database.
+    NodeStatus s = source.current();
+    switch (first) {
       case "cluster":
         return new Json(200, Documents.cluster(s.cluster(), id, s.standbyCluster()));
       case "history":
@@ -151,18 +160,15 @@ final class RestHandler implements HttpHandler {
         return s.cluster().config()
             .<Response>map(c -> new Json(200, c.value().values()))
             .orElse(new Text(502, "the cluster has no configuration in the DCS"));
-      case "metrics":
-        return new Text(200, Metrics.render(s, id), "text/plain; version=0.0.4; charset=utf-8");
       case "liveness":
         return new StatusOnly(HealthChecks.liveness(s, clock.instant()));
-      case "readiness":
-        return new StatusOnly(HealthChecks.readiness(query, s, clock.instant()));
       case "failsafe":
         return s.config().failsafeMode() && s.cluster().failsafe().isPresent()
             ? new Json(200, s.cluster().failsafe().get())
             : new Text(502, "failsafe mode is not active");
       default:
-        return new Json(HealthChecks.code(path, query, s, id, clock.instant()), Documents.status(s, id));
+        NodeStatus live = source.live();
+        return new Json(HealthChecks.code(path, query, live, id, clock.instant()), Documents.status(live, id));
     }
   }
 
