@@ -6,6 +6,10 @@ import dev.primus.agent.HaSettings;
 import dev.primus.agent.PrimusAgent;
 import dev.primus.agent.PrimusRuntime;
 import dev.primus.agent.Watchdog;
+import dev.primus.agent.watchdog.DeviceWatchdog;
+import dev.primus.agent.watchdog.SafetyMargin;
+import dev.primus.agent.watchdog.WatchdogDriver;
+import dev.primus.agent.watchdog.WatchdogSettings;
 import dev.primus.dcs.layout.ClusterPath;
 import dev.primus.dcs.layout.PatroniCodec;
 import dev.primus.dcs.model.ClusterView;
@@ -122,8 +126,9 @@ public final class Member {
       throw new StartException("the " + database + " driver could not be created: " + e, e);
     }
 
-    Watchdog watchdog = Watchdog.of(watchdogMode(config), config.watchdog().device(),
-        timings.ttl().minus(config.watchdog().safetyMargin()));
+    // The plain-Java device until the runner can issue the ioctls that set the timeout.
+    Watchdog watchdog = new DeviceWatchdog(new WatchdogSettings(watchdogMode(config), config.watchdog().device(),
+        SafetyMargin.of((int) config.watchdog().safetyMargin().toSeconds()), WatchdogDriver.writeOnly()));
     HttpClient http;
     try {
       http = RestClients.client(config.ctl(), Optional.of(config.restapi()), dev.primus.agent.PeerClient.TIMEOUT);
