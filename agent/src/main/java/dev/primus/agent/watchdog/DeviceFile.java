@@ -6,10 +6,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A device file opened for writing only, as a watchdog must be: never created (a missing {@code /dev/watchdog}
@@ -69,6 +71,20 @@ final class DeviceFile {
         // cannot be retried and releases the descriptor either way.
       }
     }
+  }
+
+  /** Why {@code path} cannot be opened for writing, found without opening it; empty when nothing says so. */
+  static Optional<String> unusable(Path path) {
+    if (!Files.exists(path)) {
+      return Optional.of("no such file");
+    }
+    if (Files.isDirectory(path)) {
+      return Optional.of("it is a directory");
+    }
+    if (!Files.isWritable(path)) {
+      return Optional.of("permission denied (this process may not write it)");
+    }
+    return Optional.empty();
   }
 
   static String reason(IOException e) {

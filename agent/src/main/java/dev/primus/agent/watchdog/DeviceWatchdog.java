@@ -165,6 +165,27 @@ public final class DeviceWatchdog implements Watchdog {
   // ================================================================= configuration and state
 
   /**
+   * {@code required} refuses at once a device that could never be armed ({@link WatchdogDevice#unusable()}:
+   * missing, not writable, its timeout beyond reach), without opening it, since opening arms it. Patroni exits
+   * at start when a required watchdog is not supported at all; the runner stops the member with this reason.
+   * Other modes: nothing to check, automatic finds out when it arms.
+   *
+   * @throws DeviceFailure why the device cannot be used, naming it
+   */
+  public synchronized void checkUsableIfRequired() throws DeviceFailure {
+    if (settings.mode() != Mode.REQUIRED) {
+      return;
+    }
+    WatchdogDevice d = device();
+    Optional<String> why = d.unusable();
+    if (why.isPresent()) {
+      DeviceFailure e = new DeviceFailure(d.describe() + " cannot be used: " + why.get());
+      lastProblem = Optional.of(e);
+      throw e;
+    }
+  }
+
+  /**
    * Takes a reloaded {@code watchdog} section: {@code off} disarms at once; a new mode, device or driver is
    * used from the next keepalive, or at once when nothing is armed. A new {@code safety_margin} changes the
    * timeout at the next keepalive.

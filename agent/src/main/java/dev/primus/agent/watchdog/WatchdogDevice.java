@@ -2,6 +2,7 @@ package dev.primus.agent.watchdog;
 
 import dev.primus.agent.WatchdogException.DeviceFailure;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -18,6 +19,17 @@ public interface WatchdogDevice {
 
   /** The device file. */
   Path path();
+
+  /**
+   * Why this device could never be armed, found without opening it (opening arms it): {@code required} mode
+   * asks at start, so that such a member stops with this reason instead of running on without ever being able
+   * to lead. Empty when nothing rules it out, which does not promise that arming will work (a timeout the
+   * driver will not take shows only then). The default: the device file exists, is no directory, and this
+   * process may write it.
+   */
+  default Optional<String> unusable() {
+    return DeviceFile.unusable(path());
+  }
 
   /** Opens the device, which arms it. */
   void open() throws DeviceFailure;

@@ -42,6 +42,14 @@ final class WriteOnlyWatchdogDevice implements WatchdogDevice {
     return path;
   }
 
+  /** Besides the device file's own reasons: without ioctls a timeout sysfs does not show is unknowable. */
+  @Override
+  public Optional<String> unusable() {
+    return WatchdogDevice.super.unusable().or(() -> timeout().isPresent() ? Optional.empty()
+        : Optional.of("its timeout can be neither set (that needs an ioctl, which this plain-Java driver cannot issue)"
+            + " nor read from sysfs, so no safe timeout can be ensured"));
+  }
+
   @Override
   public void open() throws DeviceFailure {
     file.open();

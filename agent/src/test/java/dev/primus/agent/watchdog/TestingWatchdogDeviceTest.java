@@ -57,6 +57,30 @@ class TestingWatchdogDeviceTest {
   }
 
   @Test
+  void requiredRefusesAtOnceADeviceFileThatCannotBeOpenedWithoutCreatingIt() throws Exception {
+    Path missing = dir.resolve("no-such-watchdog");
+    DeviceWatchdog required = new DeviceWatchdog(new WatchdogSettings(Mode.REQUIRED, missing, SafetyMargin.DEFAULT,
+        WatchdogDriver.testing()));
+    DeviceFailure e = assertThrows(DeviceFailure.class, required::checkUsableIfRequired);
+    assertEquals("watchdog test harness at " + missing + " cannot be used: no such file", e.getMessage());
+    assertFalse(Files.exists(missing));
+
+    DeviceWatchdog onADirectory = new DeviceWatchdog(new WatchdogSettings(Mode.REQUIRED, dir, SafetyMargin.DEFAULT,
+        WatchdogDriver.testing()));
+    assertTrue(assertThrows(DeviceFailure.class, onADirectory::checkUsableIfRequired).getMessage()
+        .endsWith("cannot be used: it is a directory"));
+
+    // automatic finds out when arming, and goes on without one.
+    new DeviceWatchdog(new WatchdogSettings(Mode.AUTOMATIC, missing, SafetyMargin.DEFAULT, WatchdogDriver.testing()))
+        .checkUsableIfRequired();
+
+    Path file = Files.createFile(dir.resolve("watchdog"));
+    new DeviceWatchdog(new WatchdogSettings(Mode.REQUIRED, file, SafetyMargin.DEFAULT, WatchdogDriver.testing()))
+        .checkUsableIfRequired();
+    assertEquals("", Files.readString(file), "checked without opening: opening arms a watchdog");
+  }
+
+  @Test
   void aMissingDeviceFileIsNotCreated() {
     Path missing = dir.resolve("no-such-watchdog");
     WatchdogDevice d = WatchdogDriver.testing().device(missing);

@@ -95,6 +95,16 @@ class WriteOnlyWatchdogDeviceTest {
   }
 
   @Test
+  void withoutASysfsTimeoutItIsUnusableBeforeItIsOpened() throws Exception {
+    Path dev = device("watchdog1");
+    WatchdogDevice d = new WriteOnlyWatchdogDevice(dev, dir.resolve("sys"));
+    assertTrue(d.unusable().orElseThrow().startsWith("its timeout can be neither set"), d.unusable().toString());
+    sysfs("watchdog1", "20");
+    assertEquals(java.util.Optional.empty(), d.unusable(), "a published timeout: arming decides");
+    assertEquals("", Files.readString(dev), "never opened for the check");
+  }
+
+  @Test
   void aMissingDeviceIsNotCreated() {
     Path missing = dir.resolve("watchdog");
     assertThrows(DeviceFailure.class, () -> WatchdogDriver.writeOnly().device(missing).open());

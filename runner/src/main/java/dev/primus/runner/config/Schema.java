@@ -114,7 +114,7 @@ record Schema(Set<String> supported, Map<String, String> unimplemented) {
   static final Schema CALLBACKS = Schema.of(List.of("on_start", "on_stop", "on_restart", "on_reload",
       "on_role_change"));
 
-  static final Schema WATCHDOG = Schema.of(List.of("mode", "device", "safety_margin"), "driver");
+  static final Schema WATCHDOG = Schema.of(List.of("mode", "device", "safety_margin", "driver"));
 
   static final Schema CITUS = Schema.of(List.of("group", "database"));
 

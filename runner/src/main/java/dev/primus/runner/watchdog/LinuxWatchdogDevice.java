@@ -6,9 +6,12 @@ import dev.primus.agent.watchdog.WatchdogSupport;
 import dev.primus.runner.watchdog.Syscalls.NativeError;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -39,6 +42,24 @@ public final class LinuxWatchdogDevice implements WatchdogDevice {
   @Override
   public Path path() {
     return path;
+  }
+
+  /** {@code st_mode}'s file type bits, and the type of a character device. */
+  private static final int S_IFMT = 0170000;
+  private static final int S_IFCHR = 0020000;
+
+  /** Besides the device file's own reasons: a watchdog is a character device, never a regular file or a pipe. */
+  @Override
+  public Optional<String> unusable() {
+    return WatchdogDevice.super.unusable().or(() -> {
+      try {
+        int mode = (Integer) Files.getAttribute(path, "unix:mode");
+        return (mode & S_IFMT) == S_IFCHR ? Optional.empty()
+            : Optional.of("it is not a character device, so no watchdog (the testing driver writes to files)");
+      } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+        return Optional.empty(); // Cannot tell without opening it: arming will.
+      }
+    });
   }
 
   @Override

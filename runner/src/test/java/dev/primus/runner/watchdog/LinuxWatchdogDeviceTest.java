@@ -137,6 +137,18 @@ class LinuxWatchdogDeviceTest {
     assertEquals(List.of(), sys.calls);
   }
 
+  @Test
+  void beforeOpeningItRulesOutWhatIsNoCharacterDeviceWithoutASystemCall(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path file = java.nio.file.Files.createFile(dir.resolve("watchdog"));
+    assertEquals(Optional.of("it is not a character device, so no watchdog (the testing driver writes to files)"),
+        new LinuxWatchdogDevice(file, sys, sys.ioctls).unusable());
+    assertEquals(Optional.of("no such file"), new LinuxWatchdogDevice(dir.resolve("none"), sys, sys.ioctls).unusable());
+    assertEquals(Optional.empty(), new LinuxWatchdogDevice(Path.of("/dev/null"), sys, sys.ioctls).unusable(),
+        "a character device: only arming can tell whether it is a watchdog");
+    assertEquals(List.of(), sys.calls);
+  }
+
   // ---- the real system calls, on files that are not watchdogs
 
   static Syscalls jna() {
