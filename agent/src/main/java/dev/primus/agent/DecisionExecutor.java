@@ -13,7 +13,6 @@ import dev.primus.ha.ActionOutcome;
 import dev.primus.ha.Decision;
 import dev.primus.ha.LocalState;
 import dev.primus.ha.driver.Upstream;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -380,17 +379,18 @@ final class DecisionExecutor {
     });
   }
 
+  /** The watchdog's timeout follows the timings the decision was taken with (a ttl change re-arms it). */
   private ActionOutcome watchdog(Action a) {
     try {
       if (a instanceof Action.ActivateWatchdog) {
-        agent.watchdog.activate();
+        agent.watchdog.activate(agent.timings());
       } else if (a instanceof Action.KeepaliveWatchdog) {
-        agent.watchdog.keepalive();
+        agent.watchdog.keepalive(agent.timings());
       } else {
         agent.watchdog.disable();
       }
       return ok();
-    } catch (IOException e) {
+    } catch (WatchdogException e) {
       return new ActionOutcome.Failed("watchdog: " + e.getMessage());
     }
   }

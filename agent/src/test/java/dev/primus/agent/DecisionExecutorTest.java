@@ -25,11 +25,12 @@ import dev.primus.ha.Decision;
 import dev.primus.ha.DemoteMode;
 import dev.primus.ha.Reason;
 import dev.primus.ha.StopMode;
+import dev.primus.ha.Timings;
 import dev.primus.ha.driver.DriverException;
 import dev.primus.ha.driver.Upstream;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -356,6 +357,20 @@ class DecisionExecutorTest {
   }
 
   @Test
+  void theWatchdogGetsTheTimingsOfTheViewTheDecisionWasTakenOn() throws Exception {
+    execute(decision(new Action.ActivateWatchdog()));
+    other.writeConfig(new dev.primus.dcs.model.DynamicConfig(Map.of("ttl", 20, "loop_wait", 5, "retry_timeout", 5)),
+        Optional.empty());
+    view(dcs.read());
+    execute(decision(new Action.KeepaliveWatchdog()));
+
+    assertEquals(2, watchdog.timings.size());
+    assertEquals(Duration.ofSeconds(30), watchdog.timings.get(0).ttl(), "Patroni's default ttl before any config");
+    assertEquals(new Timings(Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(5)),
+        watchdog.timings.get(1), "the DCS config's timings once the view has them");
+  }
+
+  @Test
   void queryPeersIsPassedOnToTheNextObservation() {
     DecisionExecutor.Result r = execute(decision(new Action.QueryPeers(List.of("node2", "node3"))));
     assertEquals(Optional.of(List.of("node2", "node3")), r.askPeers());
@@ -446,27 +461,30 @@ class DecisionExecutorTest {
     assertEquals(Optional.of(asked), state.snapshot().memory().lastLockUpdate());
   }
 
-  /** A watchdog that counts calls and can be told to fail. */
+  /** A watchdog that counts calls, keeps the timings it was given, and can be told to fail. */
   static final class WatchdogTestDouble implements Watchdog {
     int activations;
     int keepalives;
     boolean failing;
+    final List<Timings> timings = new ArrayList<>();
     private boolean active;
 
     @Override
-    public void activate() throws IOException {
+    public void activate(Timings t) throws WatchdogException {
       if (failing) {
-        throw new IOException("no device");
+        throw new WatchdogException.DeviceFailure("no device");
       }
+      timings.add(t);
       activations++;
       active = true;
     }
 
     @Override
-    public void keepalive() throws IOException {
+    public void keepalive(Timings t) throws WatchdogException {
       if (failing) {
-        throw new IOException("device gone");
+        throw new WatchdogException.DeviceFailure("device gone");
       }
+      timings.add(t);
       keepalives++;
     }
 

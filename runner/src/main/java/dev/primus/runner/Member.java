@@ -6,7 +6,8 @@ import dev.primus.runner.wiring.Backends;
 import dev.primus.agent.HaSettings;
 import dev.primus.agent.PrimusAgent;
 import dev.primus.agent.PrimusRuntime;
-import dev.primus.agent.Watchdog;
+import dev.primus.agent.WatchdogException;
+import dev.primus.agent.watchdog.DeviceWatchdog;
 import dev.primus.dcs.layout.ClusterPath;
 import dev.primus.dcs.layout.PatroniCodec;
 import dev.primus.dcs.model.ClusterView;
@@ -28,6 +29,8 @@ import dev.primus.runner.rest.NodeIdentity;
 import dev.primus.runner.rest.AgentStatusSource;
 import dev.primus.runner.rest.ReloadingCommands;
 import dev.primus.runner.rest.RestApiServer;
+import dev.primus.runner.config.WatchdogConfig;
+import dev.primus.runner.watchdog.WatchdogDrivers;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -55,14 +58,17 @@ public final class Member {
   private final PatroniConfig config;
   private final Optional<Path> configFile;
   private final PrimusAgent agent;
+  private final DeviceWatchdog watchdog;
   private final RestApiServer rest;
   private final Object shutdownGuard = new Object();
   private PrimusAgent.ShutdownReport shutdownReport;
 
-  private Member(PatroniConfig config, Optional<Path> configFile, PrimusAgent agent, RestApiServer rest) {
+  private Member(PatroniConfig config, Optional<Path> configFile, PrimusAgent agent, DeviceWatchdog watchdog,
+      RestApiServer rest) {
     this.config = config;
     this.configFile = configFile;
     this.agent = agent;
+    this.watchdog = watchdog;
     this.rest = rest;
   }
 
@@ -88,6 +94,8 @@ public final class Member {
   public static Member start(PatroniConfig config, Optional<Path> configFile, ClassLoader loader, String database,
       PrimusRuntime runtime, Stores stores) throws StartException {
     Objects.requireNonNull(config, "config");
+    // First, before anything connects: watchdog.mode: required stops here on a device that could never be armed.
+    DeviceWatchdog watchdog = watchdog(config.watchdog());
     DatabaseProvider dbProvider;
     try {
       dbProvider = Backends.database(loader, database);
@@ -123,8 +131,6 @@ public final class Member {
       throw new StartException("the " + database + " driver could not be created: " + e, e);
     }
 
-    Watchdog watchdog = Watchdog.of(watchdogMode(config), config.watchdog().device(),
-        timings.ttl().minus(config.watchdog().safetyMargin()));
     HttpClient http;
     try {
       http = RestClients.client(RestClientTls.forPeers(config.ctl(), config.restapi()), dev.primus.agent.PeerClient.TIMEOUT);
@@ -164,21 +170,29 @@ public final class Member {
     LOG.info("Primus {} starting: member {} of cluster {} ({} at {}), {}, REST API on {}", PrimusVersion.get(),
         config.name(), config.scope(), config.dcs().type(), path.base(), watchdog.describe(), rest.address());
     agent.start();
-    Member m = new Member(config, configFile, agent, rest);
+    Member m = new Member(config, configFile, agent, watchdog, rest);
     self.set(m);
     return m;
   }
 
-  private static Watchdog.Mode watchdogMode(PatroniConfig config) {
-    switch (config.watchdog().mode()) {
-      case OFF:
-        return Watchdog.Mode.OFF;
-      case REQUIRED:
-        return Watchdog.Mode.REQUIRED;
-      case AUTOMATIC:
-      default:
-        return Watchdog.Mode.AUTOMATIC;
+  /**
+   * The member's watchdog for its {@code watchdog} section, not armed: the agent arms, pets and re-times it as
+   * the engine asks, with the cluster's timings at that moment ({@code ttl - safety_margin}, or {@code ttl / 2}
+   * for {@code safety_margin: -1}). With {@code mode: required}, a device that could never be armed (missing,
+   * not writable, no character device for the default driver, a timeout that can be neither set nor read)
+   * refuses the start, as Patroni exits when a required watchdog is not supported; the device is not opened for
+   * that, since opening arms it. Failures found only when arming (a timeout the driver rounds up) make the
+   * engine give the lock up instead.
+   */
+  static DeviceWatchdog watchdog(WatchdogConfig section) throws StartException {
+    DeviceWatchdog watchdog = new DeviceWatchdog(WatchdogDrivers.settings(section));
+    try {
+      watchdog.checkUsableIfRequired();
+    } catch (WatchdogException e) {
+      throw new StartException("watchdog.mode is required, but " + e.getMessage() + "; this member could never"
+          + " lead. Fix watchdog.device or watchdog.driver, or set watchdog.mode to automatic or off", e);
     }
+    return watchdog;
   }
 
   /** The cluster as it is now, to learn the timings; an unreachable DCS gives an empty, not-current view. */
@@ -220,7 +234,9 @@ public final class Member {
 
   /**
    * SIGHUP or {@code POST /reload}: the file again; the agent takes the parts it can change while running
-   * (tags, parameters, scripts, timeouts, log levels), then applies them to the database.
+   * (tags, parameters, scripts, timeouts, log levels), then applies them to the database. The watchdog takes its
+   * section as Patroni does: {@code mode: off} disarms at once, a new {@code safety_margin} changes the timeout at
+   * the next keepalive, a new mode, device or driver is armed anew at the next keepalive.
    */
   public void reload() {
     configFile.ifPresentOrElse(file -> {
@@ -233,8 +249,9 @@ public final class Member {
       PatroniConfig next = ((ConfigLoadResult.Loaded) r).config();
       Logging.reconfigureLevels(next.log());
       agent.reconfigure(next.toHaSettings(next.dialect().version()));
-      LOG.info("reload: tags, parameters, scripts and log levels taken from {}; DCS, REST API and database paths"
-          + " need a restart of the agent", file);
+      watchdog.reconfigure(WatchdogDrivers.settings(next.watchdog()));
+      LOG.info("reload: tags, parameters, scripts, the watchdog section and log levels taken from {}; DCS, REST API"
+          + " and database paths need a restart of the agent", file);
     }, () -> LOG.info("reload: the configuration did not come from a file; keeping it"));
     agent.commands().reload();
   }

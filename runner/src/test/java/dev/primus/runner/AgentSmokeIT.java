@@ -41,7 +41,9 @@ import org.junit.jupiter.api.Test;
  * real etcd and a real PostgreSQL 15 run as the unprivileged user {@code primus-pg}. It bootstraps the
  * cluster, takes the leader lock, answers {@code GET /primary} with 200, {@code primus ctl list} shows it
  * as the running leader, and SIGTERM stops PostgreSQL and deletes the leader key at once (nobody waits for
- * the ttl). Needs etcd ({@code etcd-server}), PostgreSQL 15 and, as root, the user {@code primus-pg}
+ * the ttl). Its watchdog is {@code required} on Patroni's {@code driver: testing}, so it leads only because the
+ * configuration reached the device: the file shows the timeout {@code ttl - safety_margin} set, the
+ * keepalives, and the magic close at SIGTERM. Needs etcd ({@code etcd-server}), PostgreSQL 15 and, as root, the user {@code primus-pg}
  * ({@code .ci/setup}); fails, never skips, without them.
  */
 class AgentSmokeIT {
@@ -65,15 +67,21 @@ class AgentSmokeIT {
       Path recorder = dir.resolve("record.sh");
       Files.writeString(recorder, "#!/bin/sh\necho \"$*\" >> '" + calls + "'\n");
       Files.setPosixFilePermissions(recorder, PosixFilePermissions.fromString("rwx------"));
+      Path watchdog = Files.createFile(dir.resolve("watchdog"));
       Path config = dir.resolve("node1.yml");
       Files.writeString(config, config("node1", etcd.hosts(), restPort, pgPort, nodeDir.resolve("data"), sock, root)
-          .replace("\npostgresql:\n", "\npostgresql:\n" + callbacks(recorder)));
+          .replace("\npostgresql:\n", "\npostgresql:\n" + callbacks(recorder))
+          .replace("watchdog:\n  mode: off\n", "watchdog:\n  mode: required\n  driver: testing\n  device: " + watchdog
+              + "\n"));
 
       AgentProcess agent = AgentProcess.start(config, dir.resolve("node1.log"), Map.of());
       try {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         URI primary = URI.create("http://127.0.0.1:" + restPort + "/primary");
         await(agent, "GET /primary to answer 200", BOOT, () -> status(http, primary) == 200);
+        // ttl 20 - safety_margin 5, then keepalives: what Patroni's testing driver writes.
+        await(agent, "the watchdog armed with a 15 s timeout and petted", Duration.ofSeconds(20),
+            () -> read(watchdog).startsWith("Ctimeout=15\n1"));
 
         JsonNode patroni = new ObjectMapper().readTree(get(http, URI.create("http://127.0.0.1:" + restPort + "/patroni")));
         assertEquals("running", patroni.path("state").asText(), patroni.toString());
@@ -114,6 +122,7 @@ class AgentSmokeIT {
           assertTrue(store.read(path.leader()).get(path.leader()).isEmpty(),
               "the leader key must be gone at once, not after the ttl:\n" + agent.tail(40));
           assertFalse(Files.exists(nodeDir.resolve("data").resolve("postmaster.pid")), "PostgreSQL must be stopped");
+          assertTrue(read(watchdog).contains("V"), "the watchdog disarmed at SIGTERM: " + read(watchdog));
           String log = Files.readString(agent.log(), StandardCharsets.UTF_8);
           assertTrue(log.contains("no action. I am (node1), the leader with the lock"), "one Patroni-style line per cycle");
           assertEquals(List.of("on_start master smoke", "on_restart master smoke", "on_reload master smoke",
@@ -125,6 +134,14 @@ class AgentSmokeIT {
       }
     } finally {
       deleteTree(dir);
+    }
+  }
+
+  static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      return "";
     }
   }
 

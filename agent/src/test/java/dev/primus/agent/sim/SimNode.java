@@ -4,12 +4,13 @@ import dev.primus.agent.AgentEvent;
 import dev.primus.agent.HaSettings;
 import dev.primus.agent.PrimusAgent;
 import dev.primus.agent.Watchdog;
+import dev.primus.agent.WatchdogException;
 import dev.primus.dcs.spi.InMemoryDcs;
 import dev.primus.ha.FailsafeAnswer;
 import dev.primus.ha.FailsafeNotice;
 import dev.primus.ha.HaConfig;
 import dev.primus.ha.Reason;
-import java.io.IOException;
+import dev.primus.ha.Timings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -253,18 +254,18 @@ final class SimNode {
     watchListener.accept(keys);
   }
 
-  /** The simulated watchdog device, as the agent's {@link Watchdog}. */
+  /** The simulated watchdog device, as the agent's {@link Watchdog}; its timeout is fixed ({@link SimWatchdog}). */
   private final class Device implements Watchdog {
     @Override
-    public void activate() {
+    public void activate(Timings timings) {
       watchdog.activate();
     }
 
     @Override
-    public void keepalive() throws IOException {
+    public void keepalive(Timings timings) throws WatchdogException {
       if (!watchdog.active()) {
         // A reset happened (or it was never armed): petting a device that fired fails.
-        throw new IOException("watchdog is not armed");
+        throw new WatchdogException.NotArmed("simulated watchdog");
       }
       watchdog.keepalive();
     }

@@ -9,9 +9,10 @@ import dev.primus.runner.config.ConfigError.Kind;
 import dev.primus.runner.config.PostgresqlConfig.Authentication;
 import dev.primus.agent.CallbackScripts;
 import dev.primus.agent.CommandWords;
+import dev.primus.agent.Watchdog.Mode;
+import dev.primus.agent.watchdog.SafetyMargin;
 import dev.primus.runner.config.PostgresqlConfig.Credentials;
 import dev.primus.runner.config.RestApiConfig.VerifyClient;
-import dev.primus.runner.config.WatchdogConfig.Mode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -513,19 +514,28 @@ final class ConfigBinder {
         return Optional.of(Mode.OFF);
       }
       switch (String.valueOf(v).trim().toLowerCase(Locale.ROOT)) {
-        case "off": case "false": return Optional.of(Mode.OFF);
-        case "automatic": return Optional.of(Mode.AUTOMATIC);
-        case "required": return Optional.of(Mode.REQUIRED);
+        case "off": case "false": case "disable": case "disabled": return Optional.of(Mode.OFF);
+        case "automatic": case "auto": return Optional.of(Mode.AUTOMATIC);
+        case "required": case "require": return Optional.of(Mode.REQUIRED);
         default:
-          problems.error(Kind.INVALID_VALUE, s.pathOf("mode"), "expected off, automatic or required, got "
-              + Problems.describe(v));
+          problems.error(Kind.INVALID_VALUE, s.pathOf("mode"), "expected off, automatic or required (or Patroni's"
+              + " aliases disable, disabled, auto, require), got " + Problems.describe(v));
           return Optional.<Mode>empty();
       }
     }).orElse(WatchdogConfig.DEFAULT.mode());
     Path device = s.nonBlankString("device").map(Path::of).orElse(WatchdogConfig.DEFAULT.device());
-    Duration margin = s.integer("safety_margin", -1, MAX_INT).map(Duration::ofSeconds)
+    SafetyMargin margin = s.integer("safety_margin", -1, MAX_INT).map(m -> SafetyMargin.of(m.intValue()))
         .orElse(WatchdogConfig.DEFAULT.safetyMargin());
-    return new WatchdogConfig(mode, device, margin);
+    WatchdogConfig.Driver driver = s.nonBlankString("driver").flatMap(v -> {
+      switch (v.trim().toLowerCase(Locale.ROOT)) {
+        case "default": return Optional.of(WatchdogConfig.Driver.DEFAULT);
+        case "testing": return Optional.of(WatchdogConfig.Driver.TESTING);
+        default:
+          problems.error(Kind.INVALID_VALUE, s.pathOf("driver"), "expected default or testing, got '" + v + "'");
+          return Optional.<WatchdogConfig.Driver>empty();
+      }
+    }).orElse(WatchdogConfig.DEFAULT.driver());
+    return new WatchdogConfig(mode, device, margin, driver);
   }
 
   private Optional<CitusConfig> citus(Section s) {

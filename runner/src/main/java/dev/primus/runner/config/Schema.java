@@ -130,7 +130,7 @@ record Schema(Set<String> supported, Map<String, String> unimplemented, Map<Stri
   static final Schema CALLBACKS = Schema.of(List.of("on_start", "on_stop", "on_restart", "on_reload",
       "on_role_change"));
 
-  static final Schema WATCHDOG = Schema.of(List.of("mode", "device", "safety_margin"), "driver");
+  static final Schema WATCHDOG = Schema.of(List.of("mode", "device", "safety_margin", "driver"));
 
   static final Schema CITUS = Schema.of(List.of("group", "database"));
 

@@ -5,6 +5,8 @@ import static dev.primus.runner.config.ConfigTestSupport.loaded;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.primus.agent.Watchdog;
+import dev.primus.agent.watchdog.SafetyMargin;
 import dev.primus.dcs.model.DynamicConfig;
 import dev.primus.dcs.model.SynchronousMode;
 import dev.primus.dcs.model.Tags;
@@ -78,8 +80,8 @@ class TestConfigDefaults {
 
     assertEquals(Duration.ofSeconds(60), c.postgresql().callbacks().timeout(), "callback_timeout");
     assertEquals(new Tags(false, false, false, Optional.empty(), false, false, 1, Map.of()), c.tags());
-    assertEquals(new WatchdogConfig(WatchdogConfig.Mode.AUTOMATIC, Path.of("/dev/watchdog"), Duration.ofSeconds(5)),
-        c.watchdog());
+    assertEquals(new WatchdogConfig(Watchdog.Mode.AUTOMATIC, Path.of("/dev/watchdog"), new SafetyMargin.Fixed(5),
+        WatchdogConfig.Driver.DEFAULT), c.watchdog());
     assertEquals(Optional.empty(), c.citus());
   }
 

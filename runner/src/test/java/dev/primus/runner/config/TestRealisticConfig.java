@@ -52,7 +52,7 @@ class TestRealisticConfig {
     assertEquals(Map.of("sslmode", "prefer"), c.postgresql().authentication().superuser().options());
     assertEquals("dc1", c.tags().all().get("datacenter"));
     assertTrue(c.tags().canFailover());
-    assertEquals(WatchdogConfig.Mode.AUTOMATIC, c.watchdog().mode());
+    assertEquals(dev.primus.agent.Watchdog.Mode.AUTOMATIC, c.watchdog().mode());
     assertEquals("http://127.0.0.1:8008/patroni", c.toHaConfig("4.0.4").apiUrl());
   }
 
