@@ -230,7 +230,167 @@ final class PatroniSetupsIT {
     }
   }
 
+  /**
+   * Patroni's restore-from-backup setup: a replica built without a leader by a {@code no_leader} method that
+   * copies a backup into place (so it must find {@code data_dir} absent, and runs in the agent's directory),
+   * then recovering from the WAL archive through {@code postgresql.recovery_conf}'s {@code restore_command}
+   * alone: a row written on the primary afterwards arrives. A second method with {@code keep_data} and
+   * {@code no_params} keeps what is in {@code data_dir} and gets only its own arguments.
+   */
+  @Test
+  void replicaFromABackupWithoutALeaderRecoversFromTheArchive() throws Exception {
+    Path archive = harness.root().resolve("archive");
+    Path backup = harness.root().resolve("backup");
+    Path marker = harness.root().resolve("replica-marker");
+    for (Path p : List.of(archive, marker)) {
+      Files.createDirectories(p);
+      harness.own(p);
+    }
+    Map<String, Object> primaryParameters = harness.baseParameters();
+    primaryParameters.put("archive_mode", "on");
+    primaryParameters.put("archive_command", "cp %p " + archive + "/%f");
+    Node primary = harness.node("archiving", Map.of("parameters", primaryParameters), Optional.empty());
+
+    Path cwd = Path.of("").toAbsolutePath();
+    Path scripts = cwd.resolve("target").resolve("it-scripts-" + UUID.randomUUID());
+    try (DatabaseDriver p = new PostgresDatabaseProvider().create(primary.settings())) {
+      try {
+        p.bootstrap();
+        runAsOsUser(List.of(PgHarness.binDir().resolve("pg_basebackup").toString(), "--pgdata=" + backup,
+            "--wal-method=stream", "--checkpoint=fast", "--dbname=host=127.0.0.1 port=" + primary.port() + " user=replicator"),
+            Map.of("PGPASSWORD", PgHarness.REPLICATION_PASSWORD));
+
+        Path restore = script(scripts, "restore.sh",
+            "for a in \"$@\"; do",
+            "  case \"$a\" in",
+            "    --datadir=*) DATADIR=\"${a#--datadir=}\" ;;",
+            "    --marker=*) MARKER=\"${a#--marker=}\" ;;",
+            "    --backup=*) BACKUP=\"${a#--backup=}\" ;;",
+            "  esac",
+            "done",
+            "pwd -P > \"$MARKER/cwd\"",
+            "echo \"$@\" > \"$MARKER/restore-args\"",
+            "if [ -e \"$DATADIR\" ]; then echo \"FileExistsError: $DATADIR\" >&2; exit 17; fi",
+            // copytree: the target must not exist
+            "cp -a \"$BACKUP\" \"$DATADIR\"");
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("create_replica_methods", List.of("restore"));
+        extra.put("restore", Map.of("command", cwd.relativize(restore).toString(), "no_leader", true,
+            "marker", marker.toString(), "backup", backup.toString()));
+        extra.put("recovery_conf", Map.of("restore_command", "cp " + archive + "/%f %p"));
+        Node replica = harness.node("restored-replica", extra, Optional.empty());
+
+        try (DatabaseDriver r = new PostgresDatabaseProvider().create(replica.settings())) {
+          try {
+            assertTrue(r.canCreateReplicaWithoutLeader());
+            r.createReplicaWithoutLeader();
+            assertEquals(cwd.toRealPath().toString(), Files.readString(marker.resolve("cwd")).strip(),
+                "the replica method ran in the agent's working directory");
+            String args = Files.readString(marker.resolve("restore-args")).strip();
+            assertTrue(args.contains("--no_leader=True") && args.contains("--role=replica")
+                && args.contains("--datadir=" + replica.dataDir()) && args.contains("--connstring="), args);
+            String conf = Files.readString(replica.dataDir().resolve("postgresql.conf"));
+            assertTrue(conf.contains("restore_command = 'cp " + archive + "/%f %p'"), conf);
+            assertTrue(Files.exists(replica.dataDir().resolve("standby.signal")));
+
+            r.start(DatabaseRole.REPLICA, Optional.empty(), T);
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+              st.execute("INSERT INTO primus_it VALUES (42, 'after the backup')");
+              st.execute("SELECT pg_catalog.pg_switch_wal()");
+            }
+            PgHarness.await(Duration.ofSeconds(60), "the archived row on the restored replica", () -> {
+              try (Connection c = replica.connect()) {
+                return "1".equals(query(c, "SELECT count(*) FROM primus_it WHERE id = 42"));
+              } catch (SQLException e) {
+                return false;
+              }
+            });
+            try (Connection c = replica.connect()) {
+              assertEquals("t", query(c, "SELECT pg_catalog.pg_is_in_recovery()"));
+              assertEquals("0", query(c, "SELECT count(*) FROM pg_catalog.pg_stat_wal_receiver"),
+                  "no upstream: the row came through restore_command");
+            }
+          } finally {
+            r.stop(StopMode.FAST, T);
+          }
+        }
+
+        // keep_data and no_params: data_dir stays as it is, and the script gets only its section's own keys.
+        Path keep = script(scripts, "keep.sh",
+            "for a in \"$@\"; do",
+            "  case \"$a\" in",
+            "    --target=*) TARGET=\"${a#--target=}\" ;;",
+            "    --marker=*) MARKER=\"${a#--marker=}\" ;;",
+            "    --backup=*) BACKUP=\"${a#--backup=}\" ;;",
+            "  esac",
+            "done",
+            "echo \"$@\" > \"$MARKER/keep-args\"",
+            "test -f \"$TARGET/kept\" || { echo \"kept is gone\" >&2; exit 9; }",
+            "cp -a \"$BACKUP\"/. \"$TARGET\"/");
+        Node kept = harness.node("kept", Map.of("create_replica_methods", List.of("keep"),
+            "keep", Map.of("command", keep.toString(), "no_leader", true, "keep_data", true, "no_params", true)),
+            Optional.empty());
+        Map<String, Object> keepSection = new LinkedHashMap<>(kept.settings().section());
+        keepSection.put("keep", Map.of("command", keep.toString(), "no_leader", true, "keep_data", true, "no_params", true,
+            "target", kept.dataDir().toString(), "marker", marker.toString(), "backup", backup.toString()));
+        DriverSettings ks = kept.settings();
+        Files.createDirectories(kept.dataDir());
+        harness.own(kept.dataDir());
+        Files.writeString(kept.dataDir().resolve("kept"), "from before\n");
+        harness.own(kept.dataDir().resolve("kept"));
+        try (DatabaseDriver k = new PostgresDatabaseProvider().create(new DriverSettings(ks.memberName(), keepSection,
+            ks.bootstrap(), ks.dynamic(), ks.classLoader()))) {
+          k.createReplicaWithoutLeader();
+          assertEquals("from before", Files.readString(kept.dataDir().resolve("kept")).strip());
+          String args = Files.readString(marker.resolve("keep-args")).strip();
+          assertFalse(args.contains("--scope") || args.contains("--datadir") || args.contains("--no_leader")
+              || args.contains("--keep_data") || args.contains("--no_params"), args);
+          assertTrue(args.contains("--target=" + kept.dataDir()), args);
+        }
+      } finally {
+        p.stop(StopMode.FAST, T);
+      }
+    } finally {
+      deleteTree(scripts);
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
+
+  /** A shell script (set -e) in {@code dir}, readable and executable by the OS user. */
+  private static Path script(Path dir, String name, String... lines) throws IOException {
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path script = dir.resolve(name);
+    Files.writeString(script, "#!/bin/sh\nset -e\n" + String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return script;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** A PostgreSQL tool as the server's OS user, so what it writes is that user's. */
+  private void runAsOsUser(List<String> argv, Map<String, String> env) throws IOException, InterruptedException {
+    List<String> full = new java.util.ArrayList<>();
+    if (harness.asRoot()) {
+      full.addAll(List.of("runuser", "-u", PgHarness.OS_USER, "--"));
+    }
+    full.addAll(argv);
+    ProcessBuilder pb = new ProcessBuilder(full).directory(harness.root().toFile()).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process proc = pb.start();
+    String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!proc.waitFor(120, TimeUnit.SECONDS) || proc.exitValue() != 0) {
+      fail(String.join(" ", argv) + " failed: " + out);
+    }
+  }
 
   private static Map<String, Object> superuser(Certificates certs, Path key, Optional<String> password) {
     Map<String, Object> su = new LinkedHashMap<>();
