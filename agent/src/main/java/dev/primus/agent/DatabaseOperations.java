@@ -40,6 +40,17 @@ public interface DatabaseOperations extends AutoCloseable {
 
   CompletionStage<ActionOutcome> createReplica(Upstream source);
 
+  /** {@link DatabaseDriver#canCreateReplicaWithoutLeader()}; asked once, when the agent is built. */
+  default boolean canCreateReplicaWithoutLeader() {
+    return false;
+  }
+
+  /** {@link DatabaseDriver#createReplicaWithoutLeader()}; the default fails, as a driver without the facet does. */
+  default CompletionStage<ActionOutcome> createReplicaWithoutLeader() {
+    return java.util.concurrent.CompletableFuture.completedFuture(
+        new ActionOutcome.Failed("the database cannot build a replica without a member to copy from"));
+  }
+
   CompletionStage<ActionOutcome> start(DatabaseRole role, Optional<Upstream> upstream, Duration timeout);
 
   CompletionStage<ActionOutcome> stop(StopMode mode, Duration timeout);

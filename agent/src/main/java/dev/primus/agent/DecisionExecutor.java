@@ -457,7 +457,7 @@ final class DecisionExecutor {
       return db.bootstrap();
     }
     if (a instanceof Action.CreateReplica c) {
-      return withUpstream(c.source(), db::createReplica);
+      return c.source().isPresent() ? withUpstream(c.source().get(), db::createReplica) : db.createReplicaWithoutLeader();
     }
     if (a instanceof Action.StartDatabase s) {
       Optional<Upstream> up = s.upstream().flatMap(this::upstream);

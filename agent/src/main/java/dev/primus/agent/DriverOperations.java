@@ -86,6 +86,16 @@ final class DriverOperations implements DatabaseOperations {
   }
 
   @Override
+  public boolean canCreateReplicaWithoutLeader() {
+    return driver.canCreateReplicaWithoutLeader();
+  }
+
+  @Override
+  public CompletionStage<ActionOutcome> createReplicaWithoutLeader() {
+    return longRunning(driver::createReplicaWithoutLeader);
+  }
+
+  @Override
   public CompletionStage<ActionOutcome> start(DatabaseRole role, Optional<Upstream> upstream, Duration timeout) {
     return longRunning(() -> driver.start(role, upstream, timeout));
   }

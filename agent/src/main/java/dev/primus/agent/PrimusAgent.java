@@ -165,7 +165,9 @@ public final class PrimusAgent implements AutoCloseable {
    */
   public void reconfigure(HaSettings settings) {
     HaConfig current = core.ha();
-    core.reconfigure(Builder.haConfig(current.name(), current.apiUrl(), current.connUrl(), settings), settings);
+    // What the database can do is the driver's, which a reload does not replace.
+    core.reconfigure(Builder.haConfig(current.name(), current.apiUrl(), current.connUrl(), settings)
+        .withReplicaWithoutLeader(current.replicaWithoutLeader()), settings);
   }
 
   /** What {@link #shutdown()} did. */
@@ -475,7 +477,6 @@ public final class PrimusAgent implements AutoCloseable {
       if (driver == null && operations == null) {
         throw new IllegalStateException("the agent needs a database: call database(...)");
       }
-      HaConfig ha = haConfig(name, apiUrl, connUrl, settings);
       Optional<PrimusRuntime> own = Optional.empty();
       AgentRuntime rt = runtime;
       if (rt == null) {
@@ -484,6 +485,7 @@ public final class PrimusAgent implements AutoCloseable {
         rt = created;
       }
       DatabaseOperations ops = operations != null ? operations : new DriverOperations(driver, rt);
+      HaConfig ha = haConfig(name, apiUrl, connUrl, settings).withReplicaWithoutLeader(ops.canCreateReplicaWithoutLeader());
       Duration ttl = HaEngine.effectiveTimings(ClusterView.empty(ConnectionState.SUSPENDED), ha).ttl();
       PatroniDcs dcs = new PatroniDcs(store, path, name, ttl);
       AgentCore core = new AgentCore(name, path, ha, settings, rt, dcs, ops, peers != null ? peers : rt.peers(),

@@ -47,6 +47,7 @@ final class DatabaseDriverTestDouble implements DatabaseDriver {
   private long timeline = 1;
   private long wal;
   private Optional<String> upstream = Optional.empty();
+  private boolean replicaWithoutLeader;
 
   /** A data directory that already holds a cluster and runs as primary (an existing node). */
   synchronized DatabaseDriverTestDouble runningPrimary(long walPosition) {
@@ -54,6 +55,12 @@ final class DatabaseDriverTestDouble implements DatabaseDriver {
     process = LocalState.ProcessState.RUNNING;
     role = Optional.of(DatabaseRole.PRIMARY);
     wal = walPosition;
+    return this;
+  }
+
+  /** Declares a replica method that needs no leader (a restore from a backup). */
+  synchronized DatabaseDriverTestDouble withReplicaMethodWithoutLeader() {
+    replicaWithoutLeader = true;
     return this;
   }
 
@@ -182,6 +189,23 @@ final class DatabaseDriverTestDouble implements DatabaseDriver {
       process = LocalState.ProcessState.STOPPED;
       role = Optional.of(DatabaseRole.REPLICA);
       upstream = Optional.of(source.member());
+    }
+  }
+
+  @Override
+  public synchronized boolean canCreateReplicaWithoutLeader() {
+    return replicaWithoutLeader;
+  }
+
+  @Override
+  public void createReplicaWithoutLeader() throws DriverException {
+    enter("createReplicaWithoutLeader");
+    synchronized (this) {
+      dataDirectory = LocalState.DataDirectoryState.INITIALIZED;
+      process = LocalState.ProcessState.STOPPED;
+      role = Optional.of(DatabaseRole.REPLICA);
+      upstream = Optional.empty();
+      wal = 50;
     }
   }
 

@@ -76,8 +76,11 @@ class PrimusAgentTest {
   }
 
   Node node(String name, HaSettings settings) {
+    return node(name, settings, new DatabaseDriverTestDouble());
+  }
+
+  Node node(String name, HaSettings settings, DatabaseDriverTestDouble db) {
     InMemoryDcs.Client store = server.client(name);
-    DatabaseDriverTestDouble db = new DatabaseDriverTestDouble();
     List<AgentEvent> events = new CopyOnWriteArrayList<>();
     PrimusAgent agent = PrimusAgent.builder()
         .cluster(path)
@@ -184,6 +187,32 @@ class PrimusAgentTest {
     assertEquals(MemberRole.PRIMARY, s.role());
     assertEquals(DatabaseDriverTestDouble.SERVER_VERSION, s.serverVersion(), "GET /patroni reports the version the probe read");
     assertEquals(List.of("bootstrap"), databaseActions(n));
+  }
+
+  @Test
+  void aMemberWithAReplicaMethodWithoutLeaderRestoresAnInitializedClusterThatLostEveryMember() throws Exception {
+    // The cluster exists (initialize holds its system identifier) but no member is left to copy from.
+    assertTrue(admin().raceInitialize(DatabaseDriverTestDouble.SYSID).succeeded());
+    Node n = node("node2", HaSettings.defaults().withBootstrapDcs(BOOTSTRAP_DCS),
+        new DatabaseDriverTestDouble().withReplicaMethodWithoutLeader());
+    run(Duration.ofSeconds(30));
+
+    List<String> actions = databaseActions(n);
+    assertEquals("createReplicaWithoutLeader", actions.get(0), decisions(n));
+    assertFalse(actions.contains("bootstrap"), "the cluster is initialized: no new one");
+    assertEquals(Optional.empty(), n.db().last("start").orElseThrow().args().get(1), "started with no upstream");
+    assertEquals("node2", key("leader").orElseThrow().value(), "the restored member then won the race: " + decisions(n));
+    assertEquals(Optional.of(DatabaseRole.PRIMARY), n.db().role());
+  }
+
+  @Test
+  void aMemberWithoutSuchAMethodWaitsForALeader() throws Exception {
+    assertTrue(admin().raceInitialize(DatabaseDriverTestDouble.SYSID).succeeded());
+    Node n = node("node2");
+    run(Duration.ofSeconds(30));
+
+    assertEquals(List.of(), databaseActions(n));
+    assertTrue(decisions(n).contains("waiting for leader to bootstrap"), decisions(n));
   }
 
   @Test

@@ -212,11 +212,21 @@ public sealed interface Action {
     @Override public boolean isLong() { return true; }
   }
 
-  /** Build a replica from {@code source} (base backup or the configured replica methods). */
-  record CreateReplica(String source) implements Action {
+  /**
+   * Build a replica from {@code source} (base backup or the configured replica methods), or, with no
+   * source, with the methods that need no member to copy from (Patroni's {@code no_leader}: a restore
+   * from a backup), for an initialized cluster that has no leader.
+   */
+  record CreateReplica(Optional<String> source) implements Action {
     public CreateReplica {
       Objects.requireNonNull(source, "source");
     }
+
+    /** From the member {@code source}. */
+    public CreateReplica(String source) {
+      this(Optional.of(Objects.requireNonNull(source, "source")));
+    }
+
     @Override public boolean isLong() { return true; }
   }
 

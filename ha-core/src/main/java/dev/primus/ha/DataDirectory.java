@@ -81,6 +81,15 @@ final class DataDirectory {
           .then(new Action.Bootstrap())
           .about(c.me);
     }
+    boolean initialized = c.initialize().filter(sysid -> !sysid.isEmpty()).isPresent();
+    if (initialized && c.config.replicaWithoutLeader()) {
+      // Patroni's clone "without leader": a no_leader method (a restore from a backup) builds the
+      // replica; it then starts with no upstream and races like any replica. Never while the race
+      // marker is "" (somebody is bootstrapping), and never instead of a race this member may run.
+      return Plan.because(Reason.CREATING_REPLICA_WITHOUT_LEADER)
+          .then(new Action.CreateReplica(Optional.empty()))
+          .about(c.me);
+    }
     return Plan.because(Reason.WAITING_FOR_LEADER);
   }
 

@@ -25,6 +25,12 @@ import java.util.Optional;
  * @param localParameters                      {@code postgresql.parameters} of the local file, the DCS
  *                                             config's laid over them ({@link Action.ApplyParameters}); empty:
  *                                             the driver keeps the local ones it was built with
+ * @param replicaWithoutLeader                 this member can build a replica with no member to copy from
+ *                                             (a {@code no_leader} replica method, e.g. a restore from a
+ *                                             backup), as its database driver declares
+ *                                             ({@link dev.primus.ha.driver.DatabaseDriver#canCreateReplicaWithoutLeader()}):
+ *                                             an initialized cluster without a leader then gets a replica
+ *                                             instead of a member waiting for a leader
  */
 public record HaConfig(
     String name,
@@ -36,7 +42,8 @@ public record HaConfig(
     DynamicConfig bootstrapDcs,
     boolean removeDataDirectoryOnRewindFailure,
     boolean removeDataDirectoryOnDivergedTimelines,
-    Optional<Map<String, Object>> localParameters) {
+    Optional<Map<String, Object>> localParameters,
+    boolean replicaWithoutLeader) {
 
   public HaConfig {
     Objects.requireNonNull(name, "name");
@@ -50,6 +57,20 @@ public record HaConfig(
     Objects.requireNonNull(bootstrapDcs, "bootstrapDcs");
     localParameters = Objects.requireNonNull(localParameters, "localParameters")
         .map(l -> Collections.unmodifiableMap(new LinkedHashMap<>(l)));
+  }
+
+  /** A member that cannot build a replica without a leader. */
+  public HaConfig(String name, String connUrl, String apiUrl, Tags tags, String agentVersion, boolean bootstrapAllowed,
+      DynamicConfig bootstrapDcs, boolean removeDataDirectoryOnRewindFailure,
+      boolean removeDataDirectoryOnDivergedTimelines, Optional<Map<String, Object>> localParameters) {
+    this(name, connUrl, apiUrl, tags, agentVersion, bootstrapAllowed, bootstrapDcs, removeDataDirectoryOnRewindFailure,
+        removeDataDirectoryOnDivergedTimelines, localParameters, false);
+  }
+
+  /** The same settings, with {@link #replicaWithoutLeader()} as the database driver declares it. */
+  public HaConfig withReplicaWithoutLeader(boolean can) {
+    return new HaConfig(name, connUrl, apiUrl, tags, agentVersion, bootstrapAllowed, bootstrapDcs,
+        removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, localParameters, can);
   }
 
   /** Without local {@code postgresql.parameters}. */

@@ -38,6 +38,7 @@ public enum Reason {
   REWINDING("running pg_rewind from ({leader})"),
   REINITIALIZING("reinitializing from ({leader})"),
   CREATING_REPLICA("bootstrap from leader ({leader})"),
+  CREATING_REPLICA_WITHOUT_LEADER("trying to bootstrap (without leader)"),
   STARTING_REPLICA("starting as a secondary"),
   // bootstrap
   BOOTSTRAP_RACE("trying to bootstrap a new cluster"),

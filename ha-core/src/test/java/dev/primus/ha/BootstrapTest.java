@@ -193,7 +193,7 @@ class BootstrapTest {
     Decision d = node("node3").in(cluster().leader("node1").members(member("node1").primary(), member("node2")))
         .with(emptyDataDirectory()).decide();
     assertEquals(Reason.CREATING_REPLICA, d.reason());
-    assertEquals("node1", only(d, Action.CreateReplica.class).source());
+    assertEquals(Optional.of("node1"), only(d, Action.CreateReplica.class).source());
     assertEquals("bootstrap from leader (node1)", d.message());
   }
 
@@ -203,7 +203,7 @@ class BootstrapTest {
         .in(cluster().leader("node1").members(member("node1").primary(), member("node2").cloneFrom().wal(10),
             member("node4").cloneFrom().state(MemberState.STOPPED).wal(99)))
         .with(emptyDataDirectory()).decide();
-    assertEquals("node2", only(d, Action.CreateReplica.class).source());
+    assertEquals(Optional.of("node2"), only(d, Action.CreateReplica.class).source());
   }
 
   @Test

@@ -27,6 +27,7 @@ final class Scenario {
   private DynamicConfig bootstrapDcs = DynamicConfig.EMPTY;
   private boolean removeOnRewindFailure;
   private boolean removeOnDiverged;
+  private boolean replicaWithoutLeader;
   private Instant now = T0;
   private Optional<FailsafeAnswers> failsafeAnswers = Optional.empty();
   private Optional<FailsafeNotice> failsafeReceived = Optional.empty();
@@ -109,6 +110,12 @@ final class Scenario {
     return tags(new Tags(false, false, false, Optional.of(member), false, false, 1, Map.of("replicatefrom", member)));
   }
 
+  /** The driver can build a replica without a leader (a {@code no_leader} replica method). */
+  Scenario replicaWithoutLeader() {
+    replicaWithoutLeader = true;
+    return this;
+  }
+
   Scenario noBootstrap() {
     bootstrapAllowed = false;
     return this;
@@ -156,7 +163,8 @@ final class Scenario {
 
   HaConfig config() {
     return new HaConfig(name, "postgres://" + name + ":5432/postgres", "http://" + name + ":8008/patroni", tags,
-        "0.1.0", bootstrapAllowed, bootstrapDcs, removeOnRewindFailure, removeOnDiverged);
+        "0.1.0", bootstrapAllowed, bootstrapDcs, removeOnRewindFailure, removeOnDiverged)
+        .withReplicaWithoutLeader(replicaWithoutLeader);
   }
 
   Observation observation() {

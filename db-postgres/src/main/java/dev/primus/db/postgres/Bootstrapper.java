@@ -36,9 +36,10 @@ final class Bootstrapper {
   private final ConfigFiles files;
   private final PgCtl pgCtl;
   private final Sql sql;
+  private final LocalAddress address;
 
   Bootstrapper(PostgresConfig cfg, PostgresBinaries bin, ProcessRunner runner, RunAs runAs, DataDirectory data,
-      ConfigFiles files, PgCtl pgCtl, Sql sql) {
+      ConfigFiles files, PgCtl pgCtl, Sql sql, LocalAddress address) {
     this.cfg = Objects.requireNonNull(cfg, "cfg");
     this.bin = Objects.requireNonNull(bin, "bin");
     this.runner = Objects.requireNonNull(runner, "runner");
@@ -47,6 +48,7 @@ final class Bootstrapper {
     this.files = Objects.requireNonNull(files, "files");
     this.pgCtl = Objects.requireNonNull(pgCtl, "pgCtl");
     this.sql = Objects.requireNonNull(sql, "sql");
+    this.address = Objects.requireNonNull(address, "address");
   }
 
   /** Runs the whole bootstrap; leaves the server running as primary. */
@@ -88,6 +90,9 @@ final class Bootstrapper {
   }
 
   private void initdb() throws DriverException {
+    // initdb fills an empty directory as well as it makes one; made here, a parent that only root may
+    // write still works when PostgreSQL runs as os_user.
+    data.create();
     List<String> argv = new ArrayList<>(List.of(bin.tool("initdb").toString(), "--pgdata=" + data.path(),
         "--username=" + cfg.superuser().username()));
     java.nio.file.Path pwfile = cfg.logDir().resolve("initdb-pwfile");
@@ -108,7 +113,13 @@ final class Bootstrapper {
     }
   }
 
+  /**
+   * The custom method gets {@code data_dir} absent, as from Patroni: a restore that copies a tree into place
+   * creates it. Only the parent is made, when missing. Like Patroni, the command runs in the agent's working
+   * directory, so a relative script path in {@code command} resolves there.
+   */
   private void runCustom(CustomBootstrap method) throws DriverException {
+    data.createParent();
     List<String> argv = new ArrayList<>(method.command());
     if (!method.noParams()) {
       argv.add("--scope=" + cfg.scope().orElse(""));
@@ -116,7 +127,7 @@ final class Bootstrapper {
     }
     argv.addAll(method.arguments());
     runner.runChecked(ProcessRunner.Spec.of("bootstrap method " + method.name(), argv, cfg.commandTimeout(),
-        pgCtl.commandLog("bootstrap-" + method.name())).env(Pgpass.environment(cfg)).workDir(cfg.logDir()));
+        pgCtl.commandLog("bootstrap-" + method.name())).env(Pgpass.environment(cfg)));
     if (!data.holdsCluster()) {
       throw new DriverException(Kind.COMMAND_FAILED, "bootstrap method " + method.name() + " succeeded but left no cluster in "
           + data.path() + " (no PG_VERSION)");
@@ -126,6 +137,7 @@ final class Bootstrapper {
       throw new DriverException(Kind.COMMAND_FAILED, "bootstrap method " + method.name() + " restored a PostgreSQL "
           + major.get() + " cluster but the binaries are " + bin.major());
     }
+    data.secure();
   }
 
   /** A point-in-time restore promotes itself at its target; wait for that before calling it a primary. */
@@ -199,13 +211,12 @@ final class Bootstrapper {
       return;
     }
     List<String> argv = new ArrayList<>(cfg.bootstrap().postBootstrap().get());
-    String host = cfg.localHost().indexOf(':') >= 0 ? "[" + cfg.localHost() + "]" : cfg.localHost();
-    String user = java.net.URLEncoder.encode(cfg.superuser().username(), java.nio.charset.StandardCharsets.UTF_8)
-        .replace("+", "%20");
-    argv.add("postgres://" + user + "@" + host + ":" + cfg.port() + "/postgres");
+    // The superuser's URL, over the socket or TCP as the driver connects, with its TLS files as libpq options.
+    argv.add(address.libpqUrl(cfg.superuser(), "postgres"));
     Map<String, String> env = new HashMap<>(Pgpass.environment(cfg));
     env.put("PGOPTIONS", "-c synchronous_commit=local -c statement_timeout=0");
+    // In the agent's working directory, as Patroni runs it.
     runner.runChecked(ProcessRunner.Spec.of("post_bootstrap", argv, cfg.commandTimeout(), pgCtl.commandLog("post_bootstrap"))
-        .env(env).workDir(cfg.logDir()));
+        .env(env));
   }
 }

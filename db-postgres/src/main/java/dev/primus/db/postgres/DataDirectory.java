@@ -103,6 +103,54 @@ final class DataDirectory {
     createPrivate(dir, runAs);
   }
 
+  /**
+   * Makes sure the directory's parent exists, leaving the directory itself absent, for a command that creates
+   * it (a restore that copies a tree into place fails on an existing one). A parent created here belongs to
+   * the OS user, who runs the command; an existing parent is left as it is.
+   */
+  void createParent() throws DriverException {
+    Path parent = dir.getParent();
+    if (!Files.isDirectory(parent)) {
+      createPrivate(parent, runAs);
+    }
+  }
+
+  /**
+   * Tightens a directory that PostgreSQL would refuse (anything beyond 0750: group write, any access for
+   * others) to 0700, and hands it to the OS user. 0700 and 0750 (initdb --allow-group-access) are kept.
+   */
+  void secure() throws DriverException {
+    try {
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
+      boolean refused = mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+          || mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)
+          || mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)
+          || mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+      if (refused) {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      }
+      runAs.own(dir);
+    } catch (IOException e) {
+      throw new DriverException(Kind.COMMAND_FAILED, "cannot secure " + dir + ": " + e, e);
+    }
+  }
+
+  /**
+   * Removes the directory with everything in it, as Patroni does before a replica method that does not keep
+   * data and after a failed build, so the next command finds it absent. Where the directory itself cannot go
+   * (a mount point, a parent Primus may not write) it is left empty instead.
+   */
+  void remove() throws DriverException {
+    clear();
+    try {
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // Empty is what the next attempt needs most; an absent directory was a courtesy to copying scripts.
+      System.getLogger(DataDirectory.class.getName()).log(System.Logger.Level.DEBUG,
+          "keeping the empty directory {0}: {1}", dir, e.toString());
+    }
+  }
+
   static void createPrivate(Path d, RunAs runAs) throws DriverException {
     try {
       if (!Files.isDirectory(d)) {

@@ -72,6 +72,33 @@ record PostgresBinaries(Path dir, int major, String versionText) {
         + ". Install the server package (Debian: apt-get install postgresql-15) or set postgresql.bin_dir");
   }
 
+  /**
+   * The directory the server puts its Unix-domain socket in when {@code unix_socket_directories} is not set:
+   * the compiled-in default, as {@code postgres --describe-config} reports it (the first absolute entry).
+   * Empty when it cannot be told.
+   */
+  Optional<Path> compiledSocketDirectory(ProcessRunner runner) {
+    try {
+      String out = runner.capture("postgres-describe-config", List.of(tool("postgres").toString(), "--describe-config"),
+          Duration.ofSeconds(10));
+      return parseSocketDirectory(out);
+    } catch (DriverException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The {@code unix_socket_directories} boot value in {@code postgres --describe-config} output (tab-separated). */
+  static Optional<Path> parseSocketDirectory(String describeConfig) {
+    for (String line : describeConfig.split("\n")) {
+      String[] f = line.split("\t", -1);
+      // name, context, group, type, boot value, ...
+      if (f.length > 4 && f[0].equals("unix_socket_directories")) {
+        return LocalAddress.firstAbsolute(f[4]);
+      }
+    }
+    return Optional.empty();
+  }
+
   static Optional<Integer> parseMajor(String versionOutput) {
     Matcher m = VERSION.matcher(versionOutput);
     if (!m.find()) {

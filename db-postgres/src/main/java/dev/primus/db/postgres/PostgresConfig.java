@@ -36,7 +36,8 @@ import java.util.TreeSet;
  * @param parameters          local {@code parameters} overlaid by the dynamic ones, rendered as text
  * @param pgHba               {@code pg_hba} lines; empty leaves pg_hba.conf alone
  * @param pgIdent             {@code pg_ident} lines; empty leaves pg_ident.conf alone
- * @param recoveryConf        {@code recovery_conf}: extra settings while a standby (restore_command, ...)
+ * @param recoveryConf        {@code recovery_conf}: extra settings while a standby (restore_command, ...), in
+ *                            PostgreSQL 12+ names ({@link ConfigFiles#recoverySettings})
  * @param replicaMethods      {@code create_replica_methods} in order, each with its section
  * @param usePgRewind         {@code use_pg_rewind}
  * @param useSlots            {@code use_slots} (dynamic), whether a standby names its slot
@@ -46,6 +47,8 @@ import java.util.TreeSet;
  *                            pg_rewind, custom scripts
  * @param osUser              Primus extension {@code os_user}: run PostgreSQL as this user when Primus is root
  * @param bootstrap           the {@code bootstrap:} section
+ * @param useUnixSocket       {@code use_unix_socket}: the driver's own connections (JDBC, post_bootstrap) go
+ *                            over the server's Unix-domain socket, as Patroni's do ({@link LocalAddress})
  */
 record PostgresConfig(
     String memberName,
@@ -71,7 +74,8 @@ record PostgresConfig(
     Duration pgCtlTimeout,
     Duration commandTimeout,
     Optional<String> osUser,
-    BootstrapConfig bootstrap) {
+    BootstrapConfig bootstrap,
+    boolean useUnixSocket) {
 
   static final long DEFAULT_PG_CTL_TIMEOUT_SECONDS = 60;
   static final long DEFAULT_COMMAND_TIMEOUT_SECONDS = 86_400;
@@ -83,14 +87,14 @@ record PostgresConfig(
       "pg_ident", "recovery_conf", "create_replica_methods", "basebackup", "use_pg_rewind",
       "remove_data_directory_on_rewind_failure", "pg_ctl_timeout", "use_slots",
       // Primus extensions
-      "os_user", "log_dir", "scope", "command_timeout");
+      "os_user", "log_dir", "scope", "command_timeout", "use_unix_socket");
 
   /**
    * Patroni keys of the {@code postgresql:} section that the runner acts on (scripts around role
    * changes, proxy and socket choices) or that the runner decides (diverged timelines); accepted here.
    */
   static final Set<String> RUNNER_KEYS = Set.of(
-      "callbacks", "pre_promote", "before_stop", "proxy_address", "use_unix_socket", "use_unix_socket_repl",
+      "callbacks", "pre_promote", "before_stop", "proxy_address", "use_unix_socket_repl",
       "remove_data_directory_on_diverged_timelines", "krbsrvname",
       // Primus extension
       "callback_timeout");
@@ -140,7 +144,8 @@ record PostgresConfig(
   PostgresConfig withParameters(Map<String, String> newParameters) {
     return new PostgresConfig(memberName, scope, dataDir, binDir, listenAddresses, port, connectAddress, logDir,
         pgpass, superuser, replication, rewind, newParameters, pgHba, pgIdent, recoveryConf, replicaMethods,
-        usePgRewind, useSlots, removeDataDirectoryOnRewindFailure, pgCtlTimeout, commandTimeout, osUser, bootstrap);
+        usePgRewind, useSlots, removeDataDirectoryOnRewindFailure, pgCtlTimeout, commandTimeout, osUser, bootstrap,
+        useUnixSocket);
   }
 
   /** Where the driver connects over TCP to its own server: the first listen address, loopback for wildcards. */
@@ -171,19 +176,22 @@ record PostgresConfig(
   /**
    * One entry of {@code create_replica_methods}.
    *
-   * @param name      the method name; {@code basebackup} is built in
-   * @param command   the custom command split into words; empty for basebackup
-   * @param arguments basebackup options, or the custom method's extra {@code --name=value} arguments
-   * @param noLeader  the method works without a member to clone from (restore from a backup)
-   * @param keepData  do not empty the data directory before running it
-   * @param noParams  do not add {@code --scope --role --datadir --connstring}
+   * @param name          the method name; {@code basebackup} is built in
+   * @param command       the custom command split into words; empty for basebackup
+   * @param arguments     basebackup options, or the custom method's extra {@code --name=value} arguments
+   * @param noLeader      the method works without a member to clone from (restore from a backup)
+   * @param keepData      do not empty the data directory before running it
+   * @param noParams      do not add {@code --scope --role --datadir --connstring}
+   * @param flagArguments the flags above as the section gives them ({@code --no_leader=True}...): Patroni
+   *                      passes them on with its parameters, and leaves them out with {@code no_params}
    */
   record ReplicaMethod(String name, List<String> command, List<String> arguments, boolean noLeader, boolean keepData,
-      boolean noParams) {
+      boolean noParams, List<String> flagArguments) {
     ReplicaMethod {
       Objects.requireNonNull(name, "name");
       command = List.copyOf(command);
       arguments = List.copyOf(arguments);
+      flagArguments = List.copyOf(flagArguments);
     }
 
     boolean isBasebackup() {
@@ -295,6 +303,7 @@ record PostgresConfig(
     Map<String, String> recoveryConf = new LinkedHashMap<>();
     putParameters(recoveryConf, pg.map("recovery_conf"), "postgresql.recovery_conf");
     putParameters(recoveryConf, dyn.map("recovery_conf"), "dynamic postgresql.recovery_conf");
+    recoveryConf = ConfigFiles.recoverySettings(recoveryConf, "postgresql.recovery_conf");
 
     List<ReplicaMethod> methods = replicaMethods(pg);
 
@@ -330,7 +339,8 @@ record PostgresConfig(
         Duration.ofSeconds(pg.positiveLong("pg_ctl_timeout", DEFAULT_PG_CTL_TIMEOUT_SECONDS)),
         Duration.ofSeconds(pg.positiveLong("command_timeout", DEFAULT_COMMAND_TIMEOUT_SECONDS)),
         osUser,
-        bootstrap(new Keys(settings.bootstrap(), "bootstrap")));
+        bootstrap(new Keys(settings.bootstrap(), "bootstrap")),
+        pg.bool("use_unix_socket", false));
   }
 
   private static void checkKeys(Keys pg) throws DriverException {
@@ -411,23 +421,24 @@ record PostgresConfig(
       if (name.equals("basebackup")) {
         methods.add(new ReplicaMethod(name, List.of(),
             ToolOptions.toArguments(pg.raw("basebackup"), BASEBACKUP_RESERVED, "postgresql.basebackup"),
-            false, false, false));
+            false, false, false, List.of()));
         continue;
       }
       Keys m = pg.section(name);
       List<String> command = Quoting.splitCommand(m.string("command").orElse(name), m.key("command"));
       List<String> args = new ArrayList<>();
+      List<String> flags = new ArrayList<>();
       for (String k : m.names()) {
-        if (METHOD_FLAGS.contains(k) || Set.of("scope", "role", "datadir", "connstring").contains(k)) {
+        if (k.equals("command") || Set.of("scope", "role", "datadir", "connstring").contains(k)) {
           continue;
         }
         Object v = m.raw(k);
         if (v != null) {
-          args.add("--" + k + "=" + Quoting.scalar(v, m.key(k)));
+          (METHOD_FLAGS.contains(k) ? flags : args).add("--" + k + "=" + Quoting.scriptArgument(v, m.key(k)));
         }
       }
       methods.add(new ReplicaMethod(name, command, args, m.bool("no_leader", false) || m.bool("no_master", false),
-          m.bool("keep_data", false), m.bool("no_params", false)));
+          m.bool("keep_data", false), m.bool("no_params", false), flags));
     }
     return methods;
   }
@@ -478,7 +489,7 @@ record PostgresConfig(
       if (m.has("recovery_conf")) {
         Map<String, String> rc = new LinkedHashMap<>();
         putParameters(rc, m.map("recovery_conf"), m.key("recovery_conf"));
-        recovery = Optional.of(rc);
+        recovery = Optional.of(ConfigFiles.recoverySettings(rc, m.key("recovery_conf")));
       }
       custom = Optional.of(new CustomBootstrap(method, Quoting.splitCommand(command, m.key("command")), args,
           m.bool("no_params", false), m.bool("keep_existing_recovery_conf", false), recovery));

@@ -1,6 +1,7 @@
 package dev.primus.db.postgres;
 
 import dev.primus.db.postgres.ConfigFiles.Mode;
+import dev.primus.db.postgres.PostgresConfig.ReplicaMethod;
 import dev.primus.ha.DatabaseLiveness;
 import dev.primus.ha.DatabaseRole;
 import dev.primus.ha.LocalState;
@@ -13,6 +14,7 @@ import dev.primus.ha.driver.Upstream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -52,6 +54,11 @@ public final class PostgresDriver implements DatabaseDriver {
   private final InstanceProbe probe;
   private final LiveCheck live;
   private final Object lock = new Object();
+  /**
+   * The binaries' own socket directory, asked once and only with use_unix_socket and no
+   * unix_socket_directories; {@code null} until then.
+   */
+  private volatile Optional<Path> compiledSocketDirectory;
 
   private volatile PostgresConfig cfg;
   /** How the instance is configured to run: role, upstream; its synchronous standbys are {@link #syncStandbys}. */
@@ -84,9 +91,9 @@ public final class PostgresDriver implements DatabaseDriver {
     // A driver created over an existing instance keeps following whom its files name, and keeps the
     // synchronous standbys it set: dropping them at the next rewrite would let commits go unconfirmed.
     this.syncStandbys = files.configuredSyncStandbys();
-    this.probe = new InstanceProbe(data, files, new Sql(cfg, PROBE_CONNECT, PROBE_QUERY), pgCtl::controlData,
-        () -> syncStandbys.isPresent());
-    this.live = new LiveCheck(cfg.dataDir(), new Sql(cfg, LIVE_CONNECT, LIVE_QUERY));
+    this.probe = new InstanceProbe(data, files, new Sql(() -> this.cfg, this::localAddress, PROBE_CONNECT, PROBE_QUERY),
+        pgCtl::controlData, () -> syncStandbys.isPresent());
+    this.live = new LiveCheck(cfg.dataDir(), new Sql(() -> this.cfg, this::localAddress, LIVE_CONNECT, LIVE_QUERY));
     this.mode = data.exists(ConfigFiles.STANDBY_SIGNAL) ? Mode.standby(files.configuredUpstream()) : Mode.primary(Optional.empty());
   }
 
@@ -115,9 +122,9 @@ public final class PostgresDriver implements DatabaseDriver {
   public void bootstrap() throws DriverException {
     synchronized (lock) {
       data.requireEmpty("bootstrap");
-      prepare();
+      prepareOwnFiles();
       try {
-        new Bootstrapper(cfg, bin, runner, runAs, data, files, pgCtl, adminSql()).run(syncStandbys);
+        new Bootstrapper(cfg, bin, runner, runAs, data, files, pgCtl, adminSql(), localAddress()).run(syncStandbys);
         mode = Mode.primary(Optional.empty());
         stoppedByDriver = false;
       } catch (DriverException e) {
@@ -141,9 +148,33 @@ public final class PostgresDriver implements DatabaseDriver {
     }
   }
 
+  /** Some method of {@code create_replica_methods} has {@code no_leader} (or {@code no_master}) set. */
+  @Override
+  public boolean canCreateReplicaWithoutLeader() {
+    return cfg.replicaMethods().stream().anyMatch(ReplicaMethod::noLeader);
+  }
+
+  @Override
+  public void createReplicaWithoutLeader() throws DriverException {
+    synchronized (lock) {
+      List<ReplicaMethod> methods = cfg.replicaMethods().stream().filter(ReplicaMethod::noLeader).toList();
+      if (methods.isEmpty()) {
+        throw new DriverException(Kind.INVALID_CONFIG, "no method in postgresql.create_replica_methods has no_leader"
+            + " set, so no replica can be built without a member to copy from");
+      }
+      if (!methods.get(0).keepData()) {
+        data.requireEmpty("createReplicaWithoutLeader");
+      }
+      if (pgCtl.running().isPresent()) {
+        throw new DriverException(Kind.REFUSED, "createReplicaWithoutLeader refused: PostgreSQL is running in " + data.path());
+      }
+      build("createReplicaWithoutLeader", Optional.empty());
+    }
+  }
+
   /** Builds a replica with the configured methods (no source: only {@code no_leader} methods) and configures it to follow. */
   private void build(String operation, Optional<Upstream> source) throws DriverException {
-    prepare();
+    prepareOwnFiles();
     String method;
     try {
       method = new ReplicaBuilder(cfg, bin, runner, data, pgCtl).build(source);
@@ -151,9 +182,12 @@ public final class PostgresDriver implements DatabaseDriver {
       throw cleanUpFailedBuild(operation, e);
     }
     checkClusterMajor();
+    data.secure();
     // The copy brought the source's postgresql.conf (its port, its role): write this member's own.
     data.delete("postmaster.pid");
     data.delete("postmaster.opts");
+    // A promote request left in a backup would end the new replica's recovery at once (Patroni removes it too).
+    data.delete("promote");
     mode = standbyMode(source);
     write(mode);
     stoppedByDriver = true;
@@ -177,7 +211,8 @@ public final class PostgresDriver implements DatabaseDriver {
         throw new DriverException(Kind.REFUSED, "start as " + role + " refused: PostgreSQL already runs"
             + now.role().map(r -> " as " + r).orElse("") + " (" + now.process() + ")");
       }
-      prepare();
+      prepareOwnFiles();
+      data.secure();
       Mode m = role == DatabaseRole.PRIMARY ? Mode.primary(Optional.empty()) : standbyMode(upstream);
       write(m);
       mode = m;
@@ -273,7 +308,8 @@ public final class PostgresDriver implements DatabaseDriver {
       if (!cfg.usePgRewind()) {
         throw new DriverException(Kind.INVALID_CONFIG, "rewind needs postgresql.use_pg_rewind: true");
       }
-      prepare();
+      prepareOwnFiles();
+      data.secure();
       ControlData cd = pgCtl.readControlData();
       if (!cd.walLogHints() && !cd.dataChecksums()) {
         // pg_rewind would refuse too, but only after a crash recovery; say why at once.
@@ -288,7 +324,7 @@ public final class PostgresDriver implements DatabaseDriver {
       Map<String, String> own = files.snapshot();
       List<String> argv = new ArrayList<>(List.of(bin.tool("pg_rewind").toString(), "--target-pgdata=" + data.path(),
           "--source-server=" + ReplicaBuilder.conninfo(cfg.rewind(), source, cfg.memberName())));
-      if (bin.major() >= 13 && cfg.recoveryConf().containsKey("restore_command")) {
+      if (bin.major() >= 13 && ConfigFiles.standbyRecovery(cfg).containsKey("restore_command")) {
         argv.add("--restore-target-wal");
       }
       ProcessRunner.Result r;
@@ -329,7 +365,7 @@ public final class PostgresDriver implements DatabaseDriver {
       }
       boolean keepFirst = !cfg.replicaMethods().isEmpty() && cfg.replicaMethods().get(0).keepData();
       if (!keepFirst) {
-        data.clear();
+        data.remove();
       }
       build("reinitialize", Optional.of(source));
     }
@@ -452,31 +488,39 @@ public final class PostgresDriver implements DatabaseDriver {
 
   // ---------------------------------------------------------------------------------------------
 
-  /** Creates the log directory and the data directory's parent state, and (re)writes the pgpass file. */
-  private void prepare() throws DriverException {
+  /**
+   * Creates the log directory and (re)writes the pgpass file. The data directory is each operation's own
+   * business: initdb and pg_basebackup get an empty one, a custom method gets none, as with Patroni.
+   */
+  private void prepareOwnFiles() throws DriverException {
     DataDirectory.createPrivate(cfg.logDir(), runAs);
-    if (!Files.isDirectory(data.path())) {
-      data.create();
-    } else {
-      try {
-        Files.setPosixFilePermissions(data.path(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        runAs.own(data.path());
-      } catch (IOException e) {
-        throw new DriverException(Kind.COMMAND_FAILED, "cannot secure " + data.path() + ": " + e, e);
-      }
-    }
     Pgpass.write(cfg, runAs);
   }
 
-  /** After a failed build: stop what was started, empty the directory so the next attempt starts clean. */
+  /**
+   * Where the driver reaches its server now ({@code use_unix_socket} and {@code unix_socket_directories} may
+   * change with the parameters).
+   */
+  private LocalAddress localAddress() {
+    return LocalAddress.of(cfg, () -> {
+      Optional<Path> dir = compiledSocketDirectory;
+      if (dir == null) {
+        dir = bin.compiledSocketDirectory(runner);
+        compiledSocketDirectory = dir;
+      }
+      return dir;
+    });
+  }
+
+  /** After a failed build: stop what was started, remove the directory so the next attempt starts clean. */
   private DriverException cleanUpFailedBuild(String operation, DriverException cause) {
     try {
       if (pgCtl.running().isPresent()) {
         pgCtl.stop(StopMode.IMMEDIATE, cfg.pgCtlTimeout());
       }
-      data.clear();
+      data.remove();
       stoppedByDriver = true;
-      return new DriverException(cause.kind(), operation + " failed and was cleaned up (data directory emptied): "
+      return new DriverException(cause.kind(), operation + " failed and was cleaned up (data directory removed): "
           + cause.getMessage(), cause);
     } catch (DriverException cleanup) {
       cause.addSuppressed(cleanup);
@@ -526,7 +570,7 @@ public final class PostgresDriver implements DatabaseDriver {
   }
 
   private Sql adminSql() {
-    return new Sql(cfg, Duration.ofSeconds(5), cfg.pgCtlTimeout());
+    return new Sql(() -> cfg, this::localAddress, Duration.ofSeconds(5), cfg.pgCtlTimeout());
   }
 
   private Set<String> readDeclaredLogical() {

@@ -44,6 +44,17 @@ final class Quoting {
         key + " must be a string, number or boolean, got " + (value == null ? "nothing" : value.getClass().getSimpleName()));
   }
 
+  /**
+   * A value handed to a script as {@code --name=value}, written as Patroni (Python) writes it, so a script
+   * made for Patroni reads the same text: booleans are {@code True} and {@code False}.
+   */
+  static String scriptArgument(Object value, String key) throws DriverException {
+    if (value instanceof Boolean b) {
+      return b ? "True" : "False";
+    }
+    return scalar(value, key);
+  }
+
   /** One {@code key=value} pair of a libpq connection string. */
   static String conninfoPair(String key, String value) {
     boolean plain = !value.isEmpty() && value.chars().noneMatch(c -> c == ' ' || c == '\'' || c == '\\' || Character.isWhitespace(c));

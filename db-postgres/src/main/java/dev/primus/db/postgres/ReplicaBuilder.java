@@ -13,8 +13,11 @@ import java.util.Optional;
 
 /**
  * Builds a replica's data directory with the configured methods, in order, until one succeeds:
- * {@code basebackup} (pg_basebackup streaming its WAL) or a custom command. A failed method's leftovers
- * are removed unless it keeps data; methods that need a source are skipped when there is none.
+ * {@code basebackup} (pg_basebackup streaming its WAL) or a custom command. Methods that need a source are
+ * skipped when there is none. As in Patroni: a custom method finds {@code data_dir} absent (a non-empty one
+ * is removed first) unless it has {@code keep_data}; it runs in the agent's working directory, so a relative
+ * command resolves there; without {@code no_params} it gets {@code --scope --role --datadir --connstring}
+ * and its section's flags. A failed method's leftovers are removed unless it keeps data.
  */
 final class ReplicaBuilder {
   private static final System.Logger LOG = System.getLogger(ReplicaBuilder.class.getName());
@@ -49,7 +52,13 @@ final class ReplicaBuilder {
     List<String> failures = new ArrayList<>();
     for (ReplicaMethod m : methods) {
       if (!data.isEmpty() && !m.keepData()) {
-        data.clear();
+        data.remove();
+      }
+      if (m.isBasebackup()) {
+        // pg_basebackup fills an empty directory as well as it makes one; made here it is the OS user's.
+        data.create();
+      } else {
+        data.createParent();
       }
       try {
         run(m, source);
@@ -65,7 +74,7 @@ final class ReplicaBuilder {
         LOG.log(System.Logger.Level.WARNING, "replica method {0} failed: {1}", m.name(), e.getMessage());
       }
       if (!m.keepData()) {
-        data.clear();
+        data.remove();
       }
     }
     throw new DriverException(Kind.COMMAND_FAILED, "every replica method failed: " + String.join(" / ", failures));
@@ -74,24 +83,30 @@ final class ReplicaBuilder {
   private void run(ReplicaMethod m, Optional<Upstream> source) throws DriverException {
     String conninfo = source.isPresent() ? conninfo(cfg.replication(), source.get(), cfg.memberName()) : "";
     List<String> argv = new ArrayList<>();
+    ProcessRunner.Spec spec;
     if (m.isBasebackup()) {
       argv.add(bin.tool("pg_basebackup").toString());
       argv.add("--pgdata=" + data.path());
       argv.add("--wal-method=stream");
       argv.add("--dbname=" + conninfo);
       argv.addAll(m.arguments());
+      spec = ProcessRunner.Spec.of("replica method " + m.name(), argv, cfg.commandTimeout(),
+          pgCtl.commandLog("replica-" + m.name())).workDir(cfg.logDir());
     } else {
       argv.addAll(m.command());
+      argv.addAll(m.arguments());
       if (!m.noParams()) {
+        argv.addAll(m.flagArguments());
         argv.add("--scope=" + cfg.scope().orElse(""));
         argv.add("--role=replica");
         argv.add("--datadir=" + data.path());
         argv.add("--connstring=" + conninfo);
       }
-      argv.addAll(m.arguments());
+      // No working directory of its own: the agent's, where Patroni runs the command too.
+      spec = ProcessRunner.Spec.of("replica method " + m.name(), argv, cfg.commandTimeout(),
+          pgCtl.commandLog("replica-" + m.name()));
     }
-    runner.runChecked(ProcessRunner.Spec.of("replica method " + m.name(), argv, cfg.commandTimeout(),
-        pgCtl.commandLog("replica-" + m.name())).env(Pgpass.environment(cfg)).workDir(cfg.logDir()));
+    runner.runChecked(spec.env(Pgpass.environment(cfg)));
   }
 
   /** A libpq connection string to {@code source} as {@code who}; the password comes from the pgpass file. */

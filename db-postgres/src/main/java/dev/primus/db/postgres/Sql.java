@@ -1,5 +1,7 @@
 package dev.primus.db.postgres;
 
+import dev.primus.db.postgres.PostgresConfig.Credentials;
+import dev.primus.db.postgres.tls.ClientCertificateSslFactory;
 import dev.primus.ha.driver.DriverException;
 import dev.primus.ha.driver.DriverException.Kind;
 import java.sql.Connection;
@@ -11,41 +13,48 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.function.Supplier;
 
 /**
  * JDBC connections to the local server as the superuser. Every connection has a connect, login and
  * socket timeout and a statement timeout, so no call can hang on a stuck server. pgJDBC's driver is
  * used directly, not through DriverManager, so the connection works inside any class loader.
+ *
+ * <p>The server is reached at its {@link LocalAddress}: over TCP, TLS client certificates are read as libpq
+ * reads them ({@link ClientCertificateSslFactory}); with {@code use_unix_socket}, over the Unix-domain socket
+ * through junixsocket's socket factory, which pgJDBC documents for this.
  */
 final class Sql {
   private static final org.postgresql.Driver DRIVER = new org.postgresql.Driver();
+  /** pgJDBC's {@code socketFactory} for a Unix-domain socket whose path is the {@code socketFactoryArg}. */
+  static final String UNIX_SOCKET_FACTORY = "org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg";
 
-  private final PostgresConfig cfg;
+  private final Supplier<PostgresConfig> cfg;
+  private final Supplier<LocalAddress> address;
   private final Duration connectTimeout;
   private final Duration queryTimeout;
 
-  Sql(PostgresConfig cfg, Duration connectTimeout, Duration queryTimeout) {
+  /**
+   * @param cfg     the driver's configuration as it is at each connection (credentials, parameters)
+   * @param address where the server is at each connection
+   */
+  Sql(Supplier<PostgresConfig> cfg, Supplier<LocalAddress> address, Duration connectTimeout, Duration queryTimeout) {
     this.cfg = Objects.requireNonNull(cfg, "cfg");
+    this.address = Objects.requireNonNull(address, "address");
     this.connectTimeout = connectTimeout;
     this.queryTimeout = queryTimeout;
   }
 
   /** Same server and credentials, other timeouts (CHECKPOINT and slot creation may take longer than a probe). */
   Sql withTimeouts(Duration connect, Duration query) {
-    return new Sql(cfg, connect, query);
+    return new Sql(cfg, address, connect, query);
   }
 
   Connection connect(String database) throws SQLException {
-    String host = cfg.localHost().indexOf(':') >= 0 ? "[" + cfg.localHost() + "]" : cfg.localHost();
-    String url = "jdbc:postgresql://" + host + ":" + cfg.port() + "/" + database;
-    Properties p = new Properties();
-    p.setProperty("user", cfg.superuser().username());
-    cfg.superuser().password().ifPresent(pw -> p.setProperty("password", pw));
-    for (Map.Entry<String, String> e : cfg.superuser().options().entrySet()) {
-      if (e.getKey().startsWith("ssl")) {
-        p.setProperty(e.getKey(), e.getValue());
-      }
-    }
+    PostgresConfig c = cfg.get();
+    LocalAddress a = address.get();
+    String url = "jdbc:postgresql://" + a.jdbcHost() + ":" + a.port() + "/" + database;
+    Properties p = properties(c.superuser(), a);
     int connectSeconds = (int) Math.max(1, connectTimeout.toSeconds());
     p.setProperty("connectTimeout", Integer.toString(connectSeconds));
     p.setProperty("loginTimeout", Integer.toString(connectSeconds));
@@ -55,11 +64,36 @@ final class Sql {
     p.setProperty("ApplicationName", "primus");
     p.setProperty("assumeMinServerVersion", "12");
     p.setProperty("tcpKeepAlive", "true");
-    Connection c = DRIVER.connect(url, p);
-    if (c == null) {
+    Connection conn = DRIVER.connect(url, p);
+    if (conn == null) {
       throw new SQLException("pgJDBC rejected the URL " + url);
     }
-    return c;
+    return conn;
+  }
+
+  /** The user, password and transport settings of a connection as {@code who} to {@code at}. */
+  static Properties properties(Credentials who, LocalAddress at) {
+    Properties p = new Properties();
+    p.setProperty("user", who.username());
+    who.password().ifPresent(pw -> p.setProperty("password", pw));
+    if (at.socketFile().isPresent()) {
+      p.setProperty("socketFactory", UNIX_SOCKET_FACTORY);
+      p.setProperty("socketFactoryArg", at.socketFile().get().toString());
+      // libpq uses no TLS over a Unix-domain socket whatever sslmode says; the server offers none there.
+      p.setProperty("sslmode", "disable");
+      return p;
+    }
+    for (Map.Entry<String, String> e : who.options().entrySet()) {
+      if (e.getKey().startsWith("ssl")) {
+        p.setProperty(e.getKey(), e.getValue());
+      }
+    }
+    boolean tls = !"disable".equals(who.options().get("sslmode"));
+    if (tls && (who.options().containsKey("sslkey") || who.options().containsKey("sslcert"))) {
+      // pgJDBC's own key manager reads only PKCS#8 DER; libpq's files are PEM.
+      p.setProperty("sslfactory", ClientCertificateSslFactory.className());
+    }
+    return p;
   }
 
   static boolean queryBoolean(Connection c, String query) throws SQLException {

@@ -26,7 +26,9 @@ final class LiveCheckTest {
     section.put("data_dir", dir.toString());
     // Nothing listens there: a connection attempt would fail, which these cases must not need.
     section.put("listen", "127.0.0.1:1");
-    return new LiveCheck(dir, new Sql(PostgresConfigTest.parse(section), Duration.ofSeconds(1), TIMEOUT));
+    PostgresConfig cfg = PostgresConfigTest.parse(section);
+    LocalAddress address = LocalAddress.of(cfg, java.util.Optional::empty);
+    return new LiveCheck(dir, new Sql(() -> cfg, () -> address, Duration.ofSeconds(1), TIMEOUT));
   }
 
   /** A postmaster.pid as PostgreSQL 15 writes it, naming {@code pid} with {@code status} on line 8. */

@@ -83,7 +83,8 @@ final class PgHarness implements AutoCloseable {
     return p.exitValue();
   }
 
-  private void own(Path p) throws IOException {
+  /** Owner-only access, and the OS user as owner when the tests run as root (files the server or a tool reads). */
+  void own(Path p) throws IOException {
     Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
     if (asRoot) {
       var lookup = p.getFileSystem().getUserPrincipalLookupService();

@@ -69,7 +69,9 @@ final class PostgresConfigTest {
     assertEquals(List.of(), c.pgHba());
     assertEquals(List.of(), c.pgIdent());
     assertEquals(Map.of(), c.recoveryConf());
-    assertEquals(List.of(new ReplicaMethod("basebackup", List.of(), List.of(), false, false, false)), c.replicaMethods());
+    assertEquals(List.of(new ReplicaMethod("basebackup", List.of(), List.of(), false, false, false, List.of())),
+        c.replicaMethods());
+    assertFalse(c.useUnixSocket());
     assertFalse(c.usePgRewind());
     assertTrue(c.useSlots());
     assertFalse(c.removeDataDirectoryOnRewindFailure());
@@ -110,7 +112,8 @@ final class PostgresConfigTest {
         "remove_data_directory_on_rewind_failure", true,
         "pg_ctl_timeout", 30,
         "command_timeout", 600,
-        "callbacks", linked("on_start", "/bin/true"));
+        "callbacks", linked("on_start", "/bin/true"),
+        "use_unix_socket", true);
     Map<String, Object> bootstrap = linked(
         "dcs", linked("ttl", 30),
         "initdb", List.of(linked("encoding", "UTF8"), "data-checksums"),
@@ -135,10 +138,13 @@ final class PostgresConfigTest {
     assertEquals(Map.of("restore_command", "cp /wal/%f %p"), c.recoveryConf());
     assertEquals(List.of(
         new ReplicaMethod("pgbackrest", List.of("/usr/bin/pgbackrest", "--stanza=main", "--delta", "restore"),
-            List.of("--type=standby"), true, true, true),
-        new ReplicaMethod("basebackup", List.of(), List.of("--verbose", "--max-rate=100M"), false, false, false)),
+            List.of("--type=standby"), true, true, true,
+            List.of("--keep_data=True", "--no_params=True", "--no_leader=1")),
+        new ReplicaMethod("basebackup", List.of(), List.of("--verbose", "--max-rate=100M"), false, false, false,
+            List.of())),
         c.replicaMethods());
     assertTrue(c.usePgRewind());
+    assertTrue(c.useUnixSocket());
     assertFalse(c.useSlots());
     assertTrue(c.removeDataDirectoryOnRewindFailure());
     assertEquals(Duration.ofSeconds(30), c.pgCtlTimeout());

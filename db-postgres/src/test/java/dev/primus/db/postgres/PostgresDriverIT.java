@@ -71,7 +71,7 @@ final class PostgresDriverIT {
     // node3 tries a custom method that fails before falling back to pg_basebackup.
     n3 = harness.node("node3", Map.of(
         "create_replica_methods", List.of("broken_restore", "basebackup"),
-        "broken_restore", Map.of("command", "/bin/sh -c 'echo restoring \"$2\"; exit 3'", "no_leader", true)),
+        "broken_restore", Map.of("command", "/bin/sh -c 'echo restoring \"$0\" \"$@\"; exit 3'", "no_leader", true)),
         Optional.empty());
     DatabaseProvider provider = ServiceLoader.load(DatabaseProvider.class, getClass().getClassLoader()).stream()
         .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("postgres")).findFirst().orElseThrow();
@@ -159,8 +159,10 @@ final class PostgresDriverIT {
     });
     d3.createReplica(n1.upstream());
     assertEquals(ProcessState.STOPPED, d2.probe().process(), "createReplica leaves it stopped");
-    assertTrue(Files.readString(n3.logDir().resolve("replica-broken_restore.log"))
-        .contains("restoring --datadir=" + n3.dataDir()), "the custom method ran first, with the standard arguments");
+    // As Patroni passes them: the section's flags, then --scope --role --datadir --connstring.
+    String brokenLog = Files.readString(n3.logDir().resolve("replica-broken_restore.log"));
+    assertTrue(brokenLog.contains("restoring --no_leader=True --scope=it --role=replica --datadir=" + n3.dataDir() + " --connstring="),
+        "the custom method ran first, with the standard arguments: " + brokenLog);
     d2.start(DatabaseRole.REPLICA, Optional.of(n1.upstream()), T);
     d3.start(DatabaseRole.REPLICA, Optional.of(n1.upstream()), T);
     awaitStreaming(d1, "node2", "node3");

@@ -60,6 +60,28 @@ public interface DatabaseDriver extends AutoCloseable {
    */
   void createReplica(Upstream source) throws DriverException;
 
+  /**
+   * Whether {@link #createReplicaWithoutLeader()} can work with this driver's configuration: some replica
+   * method needs no member to copy from (Patroni's {@code no_leader}, e.g. a restore from a backup). The
+   * engine then builds a replica for an initialized cluster that has no leader, as Patroni does, instead
+   * of waiting for a leader. A facet: a driver without such methods keeps the default, {@code false}.
+   */
+  default boolean canCreateReplicaWithoutLeader() {
+    return false;
+  }
+
+  /**
+   * Builds a replica in an empty data directory with the replica methods that need no member to copy
+   * from, in order. Leaves it stopped; started, it recovers with no upstream (from an archive, when
+   * configured) until a leader appears.
+   *
+   * @throws DriverException {@code INVALID_CONFIG} when no such method is configured
+   */
+  default void createReplicaWithoutLeader() throws DriverException {
+    throw new DriverException(DriverException.Kind.INVALID_CONFIG,
+        "this database driver has no replica method that works without a member to copy from");
+  }
+
   /** Starts the instance as {@code role}; a replica streams from {@code upstream} when given. */
   void start(DatabaseRole role, Optional<Upstream> upstream, Duration timeout) throws DriverException;
 
