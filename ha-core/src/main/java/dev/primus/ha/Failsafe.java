@@ -16,8 +16,9 @@ import java.util.TreeMap;
  *
  * <p>Where Primus is stricter than Patroni (which asks whenever its database runs as a primary): only a
  * primary that the last view named as the lock holder, that has not learned it lost the lock, and that is
- * not in the middle of a promotion or a stop takes this path, and only if the key lists at least one
- * other member; any other primary demotes as before.
+ * not in the middle of a promotion or a stop takes this path; a key that lists it alone keeps it up only
+ * while its last view holds no other member key (a one-member cluster); any other primary demotes as
+ * before.
  */
 final class Failsafe {
   private Failsafe() {}
@@ -44,10 +45,12 @@ final class Failsafe {
     Map<String, String> others = new TreeMap<>(topology.get());
     others.remove(c.me);
     if (others.isEmpty()) {
-      // Patroni keeps a primary that the key lists alone running. Primus does not: such a key may just be
-      // stale (written before the others joined, which then race once the lock expires; the simulator
-      // found exactly that), and nobody has agreed to anything.
-      return Optional.empty();
+      // Patroni keeps a primary that the key lists alone running. Primus does so only while its last view
+      // proves the key current: no member key but its own. A key listing the primary alone beside other
+      // member keys is stale (written before they joined; they race once the lock expires, the simulator
+      // found exactly that), so that primary demotes as without failsafe.
+      boolean alone = c.cluster.members().stream().allMatch(m -> m.name().equals(c.me));
+      return alone ? Optional.of(keep(c, c.now)) : Optional.empty();
     }
     Optional<FailsafeAnswers> answers = c.obs.failsafeAnswers();
     if (answers.isEmpty() || !c.now.isBefore(answers.get().askedAt().plus(c.ttl()))) {
@@ -83,15 +86,38 @@ final class Failsafe {
       return Optional.of(Plan.because(Reason.FAILSAFE_LEADER_ALIVE).about(notice.get().leader()).recheckAfter(c.soon()));
     }
     if (keptOutOfRace(c, c.me)) {
+      if (loneListed(c).isPresent() && c.obs.peers().isEmpty()) {
+        // Only the lone member's answer can let me in: the race asks it with everyone else.
+        return Optional.empty();
+      }
       return Optional.of(Plan.because(Reason.NOT_IN_FAILSAFE).recheckAfter(c.soon()));
     }
     return Optional.empty();
   }
 
   /**
+   * The member a {@code failsafe} key lists alone, when failsafe mode is on: the primary of a one-member
+   * cluster, which keeps running without the DCS for as long as it likes.
+   */
+  static Optional<String> loneListed(Cycle c) {
+    if (!on(c)) {
+      return Optional.empty();
+    }
+    Map<String, String> topology = c.cluster.failsafe().orElse(Map.of());
+    return topology.size() == 1 ? Optional.of(topology.keySet().iterator().next()) : Optional.empty();
+  }
+
+  /** The lone listed member answered this race's query, and it runs in recovery: it leads nothing. */
+  private static boolean answeredAsReplica(Cycle c, String lone) {
+    return c.obs.peers().get(lone) instanceof PeerAnswer.Answered a && a.status().inRecovery();
+  }
+
+  /**
    * Whether {@code member} may not race because the {@code failsafe} key leaves it out: a primary without
    * the DCS asked only the members listed there. Patroni keeps every unlisted member out of a non-empty
-   * key's race; Primus only while some listed member (other than the one asking) still has its member key
+   * key's race. Primus does so for a key listing one member unless that member answered the race as a
+   * replica (it may be a one-member cluster's primary on failsafe); for a longer key, only while some
+   * listed member (other than the one asking) still has its member key
    * and reports a running server that may fail over, so that one of them can race (and then rewrites the key): a key naming only members long gone cannot
    * keep the cluster without a leader for good. Nor may such a member outrank a listed one in the race
    * ({@link CandidateRanking}), or the listed ones would defer to a member that never races (the simulator
@@ -102,8 +128,16 @@ final class Failsafe {
       return false;
     }
     Optional<Map<String, String>> topology = c.cluster.failsafe();
-    return topology.isPresent() && !topology.get().containsKey(member)
-        && topology.get().keySet().stream().anyMatch(m -> !m.equals(member) && c.member(m)
+    if (topology.isEmpty() || topology.get().containsKey(member)) {
+      return false;
+    }
+    Optional<String> lone = loneListed(c);
+    if (lone.isPresent() && !answeredAsReplica(c, lone.get())) {
+      // A key listing one member may belong to a one-member cluster whose primary runs on failsafe
+      // without the DCS; nobody was asked, so nothing proves it stopped: Patroni's rule, unrelaxed.
+      return true;
+    }
+    return topology.get().keySet().stream().anyMatch(m -> !m.equals(member) && c.member(m)
             .map(x -> x.status().state() == dev.primus.dcs.model.MemberState.RUNNING && x.status().tags().canFailover())
             .orElse(false));
   }

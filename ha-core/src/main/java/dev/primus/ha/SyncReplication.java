@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.function.ToLongFunction;
 
 /**
  * Synchronous replication ({@code synchronous_mode: on}, Patroni's {@code process_sync_replication}
@@ -198,23 +199,39 @@ final class SyncReplication {
       }
       all.add(new Candidate(m.get().name(), r, m.get().status().tags().canFailover()));
     }
+    ToLongFunction<ReplicaConnection> position = lagMeasuredOn(c);
     all.sort(Comparator.comparing((Candidate x) -> !x.canFailover())
         .thenComparing(x -> !x.row().synchronous())
-        .thenComparing(x -> -x.row().flushLsn())
+        .thenComparing(x -> -position.applyAsLong(x.row()))
         .thenComparing(Candidate::name));
     long maxLag = c.dcs().maximumLagOnSyncnode();
-    long newest = all.size() > 1 ? all.stream().mapToLong(x -> x.row().flushLsn()).max().orElse(0) : c.local.walPosition();
+    long newest = all.size() > 1 ? all.stream().mapToLong(x -> position.applyAsLong(x.row())).max().orElse(0)
+        : c.local.walPosition();
     int wanted = Math.max(1, c.dcs().synchronousNodeCount());
     List<String> out = new ArrayList<>();
     for (Candidate x : all) {
       if (out.size() >= wanted) {
         break;
       }
-      if (maxLag <= 0 || newest - x.row().flushLsn() <= maxLag) {
+      if (maxLag <= 0 || newest - position.applyAsLong(x.row()) <= maxLag) {
         out.add(x.name());
       }
     }
     return out;
+  }
+
+  /**
+   * Which standby position ranks candidates and measures {@code maximum_lag_on_syncnode}: what a commit
+   * waits for. Under {@code synchronous_commit: remote_apply} that is replay (a standby whose replay is
+   * paused holds every commit up, so it must drop out however current its flush), as Patroni measures it;
+   * otherwise flush ({@code remote_write} would be the write position, which the rows do not carry: flush
+   * is at most as far, so the rule only gets stricter).
+   */
+  static ToLongFunction<ReplicaConnection> lagMeasuredOn(Cycle c) {
+    Object commit = Parameters.wanted(c).merged().get("synchronous_commit");
+    return commit != null && "remote_apply".equalsIgnoreCase(String.valueOf(commit).trim())
+        ? ReplicaConnection::replayLsn
+        : ReplicaConnection::flushLsn;
   }
 
   /**

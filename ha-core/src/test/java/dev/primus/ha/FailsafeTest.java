@@ -166,13 +166,30 @@ class FailsafeTest {
   }
 
   @Test
-  void aKeyListingOnlyThePrimaryDoesNotKeepItUp() {
-    // Patroni keeps such a primary running; the key may be stale (the others joined after it was written,
-    // and race once the lock expires), so Primus demotes.
+  void aKeyListingOnlyThePrimaryBesideOtherMemberKeysIsStaleAndDoesNotKeepItUp() {
+    // Patroni keeps such a primary running; the key is stale (the others joined after it was written, and
+    // race once the lock expires), so Primus demotes.
     Decision d = leader(threeMembers().leader("node1").set("failsafe_mode", true).failsafe("node1", U1).disconnected())
         .decide();
     assertEquals(Reason.DCS_UNREACHABLE_DEMOTING, d.reason());
     assertFalse(d.has(Action.KeepLeadingInFailsafe.class));
+  }
+
+  @Test
+  void aOneMemberClusterKeepsItsPrimaryUpWithoutTheDcsAsPatroniDoes() {
+    // The last view proves nobody else exists: nobody can race, nobody needs to be asked.
+    Decision d = leader(cluster().optime(500).leader("node1").set("failsafe_mode", true)
+        .members(member("node1").primary().wal(500)).failsafe("node1", U1).disconnected()).decide();
+    assertEquals(Reason.FAILSAFE_LEADING, d.reason());
+    assertEquals(List.of(Action.KeepLeadingInFailsafe.class, Action.KeepaliveWatchdog.class), kinds(d));
+    assertEquals(T0, only(d, Action.KeepLeadingInFailsafe.class).since());
+  }
+
+  @Test
+  void aOneMemberClusterWithFailsafeOffStillDemotes() {
+    Decision d = leader(cluster().optime(500).leader("node1")
+        .members(member("node1").primary().wal(500)).failsafe("node1", U1).disconnected()).decide();
+    assertEquals(Reason.DCS_UNREACHABLE_DEMOTING, d.reason());
   }
 
   @Test
@@ -279,14 +296,39 @@ class FailsafeTest {
   }
 
   @Test
-  void aFailsafeKeyNamingOnlyMembersLongGoneDoesNotKeepTheOthersOutOfTheRace() {
-    // Written by a leader that saw only itself, which then died: nobody listed can race, so the rule
-    // would leave the cluster without a leader for good (the simulator found it).
+  void aKeyListingOneMemberThatAnswersAsAReplicaDoesNotKeepTheOthersOutOfTheRace() {
+    // Written by a leader that saw only itself and then lost the lock: it answers that it runs in
+    // recovery, so it leads nothing and the unlisted may race (the simulator found the cluster otherwise
+    // stays without a leader).
     Decision d = node("node2")
         .in(cluster().optime(500).set("failsafe_mode", true).failsafe("node1", U1)
             .members(member("node2").wal(500), member("node3").wal(500)))
-        .with(runningReplica().wal(500).upstream("node1")).peer("node3", Scenario.replicaAnswer(400)).decide();
+        .with(runningReplica().wal(500).upstream("node1")).peer("node3", Scenario.replicaAnswer(400))
+        .peer("node1", Scenario.replicaAnswer(300)).decide();
     assertEquals(Reason.PROMOTING, d.reason());
+  }
+
+  @Test
+  void aKeyListingOneMemberThatDoesNotAnswerKeepsTheOthersOut() {
+    // node1 may be a one-member cluster's primary running on failsafe without the DCS, cut off from us:
+    // racing would make a second primary (the simulator found it), so Patroni's rule holds.
+    Decision d = node("node2")
+        .in(cluster().optime(500).set("failsafe_mode", true).failsafe("node1", U1)
+            .members(member("node2").wal(500), member("node3").wal(500)))
+        .with(runningReplica().wal(500).upstream("node1")).peer("node3", Scenario.replicaAnswer(400))
+        .unreachable("node1").decide();
+    assertEquals(Reason.NOT_IN_FAILSAFE, d.reason());
+    assertFalse(d.has(Action.AcquireLeaderLock.class));
+  }
+
+  @Test
+  void withAKeyListingOneMemberTheRaceAsksItFirst() {
+    Decision d = node("node2")
+        .in(cluster().optime(500).set("failsafe_mode", true).failsafe("node1", U1)
+            .members(member("node2").wal(500), member("node3").wal(500)))
+        .with(runningReplica().wal(500).upstream("node1")).decide();
+    assertEquals(Reason.WAITING_FOR_PEERS, d.reason());
+    assertEquals(List.of("node3", "node1"), only(d, Action.QueryPeers.class).members());
   }
 
   @Test

@@ -17,6 +17,7 @@ import dev.primus.dcs.model.SyncState;
 import dev.primus.ha.LocalState.SynchronousStandbys;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -190,6 +191,24 @@ class SyncReplicationTest {
         primaryAt(10_000).ssn(500, "node2").standby("node2", "sync", 100).standby("node3", "async", 9_500)).decide();
     assertEquals(List.of(new Action.WriteSyncState(state("node1"), Optional.of(SYNC_VERSION)),
         new Action.SetSynchronousStandbys(List.of("node3"), 1)), syncActions(d));
+  }
+
+  @Test
+  void underRemoteApplyTheLagIsMeasuredOnReplaySoAPausedReplayIsSwappedOut() {
+    // node2 has flushed everything but replays nothing (pg_wal_replay_pause): under remote_apply every
+    // commit waits for its replay, so it is 9 900 bytes behind, not 0 (Patroni measures replay_lsn there).
+    ClusterBuilder remoteApply = syncCluster().set("maximum_lag_on_syncnode", 1000)
+        .set("postgresql", Map.of("parameters", Map.of("synchronous_commit", "remote_apply"))).sync("node1", "node2");
+    LocalBuilder rows = primaryAt(10_000).ssn(500, "node2")
+        .standbyRow(new LocalState.ReplicaConnection("node2", "streaming", "sync", 10_000, 100))
+        .standbyRow(new LocalState.ReplicaConnection("node3", "streaming", "async", 9_500, 9_500));
+    Decision d = primary(remoteApply, rows).decide();
+    assertEquals(List.of(new Action.WriteSyncState(state("node1"), Optional.of(SYNC_VERSION)),
+        new Action.SetSynchronousStandbys(List.of("node3"), 1)), syncActions(d));
+
+    // The same rows under the default (on): flush counts, node2 is current and stays.
+    Decision flush = primary(syncCluster().set("maximum_lag_on_syncnode", 1000).sync("node1", "node2"), rows).decide();
+    assertEquals(List.of(), syncActions(flush), "flush is current: nothing changes");
   }
 
   // ---- removing: the key first, then SSN -------------------------------------------------------

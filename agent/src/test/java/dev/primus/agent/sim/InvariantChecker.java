@@ -367,9 +367,13 @@ final class InvariantChecker {
         ? s.get(world.keys().sync()).flatMap(kv -> PatroniCodec.decodeSync(kv.key(), kv.value(), kv.version()).toOptional())
             .filter(st -> st.leader().isPresent())
         : Optional.empty();
+    Optional<String> lone = loneFailsafeMemberNotAnswering(s);
     Optional<String> first = Optional.empty();
     long best = Long.MIN_VALUE;
     for (SimNode a : world.agents()) {
+      if (lone.isPresent() && !lone.get().equals(a.name())) {
+        continue;
+      }
       SimDatabase db = a.database();
       boolean syncAllows = sync.map(st -> st.isSyncStandby(a.name()) || st.leader().get().equals(a.name())).orElse(true);
       if (a.alive() && !a.frozen() && !world.isolated(a.name()) && !world.cutFromDcs(a.name()) && db.isRunningReplica()
@@ -385,6 +389,27 @@ final class InvariantChecker {
       return Optional.empty();
     }
     return first;
+  }
+
+  /**
+   * With {@code failsafe_mode}, the member a {@code failsafe} key lists alone when it cannot answer a peer
+   * query (dead, frozen or cut off): it may be a one-member cluster's primary running on failsafe without
+   * the DCS, so no unlisted member may race until it answers (Patroni's rule: an unlisted member never
+   * races). Liveness then waits for it to come back, as in Patroni.
+   */
+  private Optional<String> loneFailsafeMemberNotAnswering(Snapshot s) {
+    if (!world.schedule().failsafe()) {
+      return Optional.empty();
+    }
+    Optional<Map<String, String>> key = s.get(world.path().failsafe())
+        .flatMap(kv -> PatroniCodec.decodeFailsafe(kv.key(), kv.value(), kv.version()).toOptional());
+    if (key.isEmpty() || key.get().size() != 1) {
+      return Optional.empty();
+    }
+    String lone = key.get().keySet().iterator().next();
+    SimNode l = world.agent(lone);
+    boolean answers = l != null && l.alive() && !l.frozen() && !world.isolated(lone);
+    return answers ? Optional.empty() : Optional.of(lone);
   }
 
   /**
