@@ -125,7 +125,6 @@ final class Bootstrapper {
       argv.add("--scope=" + cfg.scope().orElse(""));
       argv.add("--datadir=" + data.path());
     }
-    argv.addAll(method.arguments());
     runner.runChecked(ProcessRunner.Spec.of("bootstrap method " + method.name(), argv, cfg.commandTimeout(),
         pgCtl.commandLog("bootstrap-" + method.name())).env(Pgpass.environment(cfg)));
     if (!data.holdsCluster()) {

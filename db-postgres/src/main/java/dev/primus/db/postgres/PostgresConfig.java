@@ -222,17 +222,15 @@ record PostgresConfig(
    *
    * @param name                     its name ({@code bootstrap.method})
    * @param command                  the command split into words
-   * @param arguments                extra {@code --name=value} arguments from its section
    * @param noParams                 do not add {@code --scope --datadir}
    * @param keepExistingRecoveryConf keep the recovery settings and signal files the script left
    * @param recoveryConf             recovery settings for a point-in-time restore, empty when absent
    */
-  record CustomBootstrap(String name, List<String> command, List<String> arguments, boolean noParams,
+  record CustomBootstrap(String name, List<String> command, boolean noParams,
       boolean keepExistingRecoveryConf, Optional<Map<String, String>> recoveryConf) {
     CustomBootstrap {
       Objects.requireNonNull(name, "name");
       command = List.copyOf(command);
-      arguments = List.copyOf(arguments);
       Objects.requireNonNull(recoveryConf, "recoveryConf");
     }
   }
@@ -475,23 +473,15 @@ record PostgresConfig(
       Keys m = b.section(method);
       String command = m.string("command").orElseThrow(() -> new DriverException(Kind.INVALID_CONFIG,
           "bootstrap." + method + ".command is required for bootstrap.method '" + method + "'"));
-      List<String> args = new ArrayList<>();
-      for (String k : m.names()) {
-        if (Set.of("command", "no_params", "keep_existing_recovery_conf", "recovery_conf", "scope", "datadir").contains(k)) {
-          continue;
-        }
-        Object v = m.raw(k);
-        if (v != null) {
-          args.add("--" + k + "=" + Quoting.scalar(v, m.key(k)));
-        }
-      }
+      // Patroni 3.0.2 hands a custom bootstrap command --scope and --datadir and nothing else: the
+      // section's other keys are for the command's own reading of the configuration, never arguments.
       Optional<Map<String, String>> recovery = Optional.empty();
       if (m.has("recovery_conf")) {
         Map<String, String> rc = new LinkedHashMap<>();
         putParameters(rc, m.map("recovery_conf"), m.key("recovery_conf"));
         recovery = Optional.of(ConfigFiles.recoverySettings(rc, m.key("recovery_conf")));
       }
-      custom = Optional.of(new CustomBootstrap(method, Quoting.splitCommand(command, m.key("command")), args,
+      custom = Optional.of(new CustomBootstrap(method, Quoting.splitCommand(command, m.key("command")),
           m.bool("no_params", false), m.bool("keep_existing_recovery_conf", false), recovery));
     }
     return new BootstrapConfig(initdb, pgHba, postBootstrap, custom);

@@ -183,7 +183,6 @@ final class PostgresConfigTest {
     CustomBootstrap m = c.bootstrap().custom().orElseThrow();
     assertEquals("restore", m.name());
     assertEquals(List.of("/usr/bin/restore-it", "--from", "last backup"), m.command());
-    assertEquals(List.of("--backup-host=b1"), m.arguments());
     assertTrue(m.noParams());
     assertTrue(m.keepExistingRecoveryConf());
     assertEquals(Optional.of(Map.of("recovery_target_time", "2026-01-01 00:00")), m.recoveryConf());
