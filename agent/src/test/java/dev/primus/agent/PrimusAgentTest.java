@@ -181,7 +181,7 @@ class PrimusAgentTest {
     assertEquals("node1", key("leader").orElseThrow().value());
     assertEquals(DatabaseDriverTestDouble.SYSID, key("initialize").orElseThrow().value());
     assertTrue(key("config").isPresent(), "bootstrap.dcs was written to config");
-    assertTrue(key("members/node1").orElseThrow().value().contains("\"role\":\"primary\""));
+    assertTrue(key("members/node1").orElseThrow().value().contains("\"role\":\"master\""));
     AgentStatus s = n.agent().status();
     assertTrue(s.isLeaderAt(runtime.clock.instant()), "/primary answers 200");
     assertEquals(MemberRole.PRIMARY, s.role());
@@ -245,10 +245,10 @@ class PrimusAgentTest {
     while (!Files.exists(calls) && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    assertEquals(List.of("on_start primary demo"), Files.readAllLines(calls));
+    assertEquals(List.of("on_start master demo"), Files.readAllLines(calls));
 
     n.agent().shutdown();
-    assertEquals(List.of("on_start primary demo", "on_stop primary demo"), Files.readAllLines(calls),
+    assertEquals(List.of("on_start master demo", "on_stop master demo"), Files.readAllLines(calls),
         "the shutdown waited for its on_stop");
   }
 
