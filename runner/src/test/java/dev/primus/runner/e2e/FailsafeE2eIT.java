@@ -52,6 +52,11 @@ class FailsafeE2eIT {
   private Thread hook;
   private String leader;
 
+  /** How many members the cluster has; {@link FailsafeOneMemberE2eIT} runs the same steps with one. */
+  int members() {
+    return 3;
+  }
+
   @BeforeAll
   void startCluster() throws Exception {
     ClusterE2eIT.requirePostgres();
@@ -62,7 +67,7 @@ class FailsafeE2eIT {
     Runtime.getRuntime().addShutdownHook(hook);
     etcd = EtcdHarnessForAgents.start(1);
     Path base = Files.createDirectories(dir.resolve("cluster"));
-    cluster = LocalCluster.create(new LocalCluster.Spec("e2efs", 3, ClusterE2eIT.TIMINGS, base,
+    cluster = LocalCluster.create(new LocalCluster.Spec("e2efs" + members(), members(), ClusterE2eIT.TIMINGS, base,
         root ? Optional.of("primus-pg") : Optional.empty(), AgentProcess.shadedJar(), LocalCluster.LEAN_JVM, PASSWORD),
         LocalCluster.Dcs.etcd3(etcd.hosts()));
     for (String n : cluster.names()) {
@@ -103,11 +108,11 @@ class FailsafeE2eIT {
     LocalCluster.Answer patched = cluster.rest(leader, "PATCH", "/config", Optional.of("{\"failsafe_mode\":true}"),
         Duration.ofSeconds(10));
     assertEquals(200, patched.status(), patched.body());
-    E2eSupport.awaitCondition(cluster, "GET /failsafe lists the three members", Duration.ofSeconds(30), () -> {
+    E2eSupport.awaitCondition(cluster, "GET /failsafe lists the " + members() + " member(s)", Duration.ofSeconds(30), () -> {
       LocalCluster.Answer a = cluster.rest(leader, "GET", "/failsafe", Optional.empty(), Duration.ofSeconds(5));
       return a.status() == 200 && cluster.names().stream().allMatch(n -> a.body().contains("\"" + n + "\""));
     });
-    record("failsafe key written " + E2eSupport.since(t) + " after PATCH /config");
+    record(members() + " member(s): failsafe key written " + E2eSupport.since(t) + " after PATCH /config");
   }
 
   @Test
@@ -130,8 +135,11 @@ class FailsafeE2eIT {
     }
     LocalCluster.Answer patroni = cluster.rest(leader, "GET", "/patroni", Optional.empty(), Duration.ofSeconds(5));
     assertTrue(patroni.body().contains("\"failsafe_mode_is_active\":true"), patroni.body());
+    LocalCluster.Answer primary = cluster.rest(leader, "GET", "/primary", Optional.empty(), Duration.ofSeconds(5));
+    assertEquals(200, primary.status(), "a load balancer keeps sending writes to it: " + primary.body());
+    assertTrue(primary.body().contains("\"failsafe_mode_is_active\":true"), primary.body());
     assertEquals("f", query(cluster.target(leader), "SELECT pg_is_in_recovery()"));
-    record(written + " writes accepted by " + leader + " during " + E2eSupport.fmt(hold) + " without etcd (ttl "
+    record(members() + " member(s): " + written + " writes accepted by " + leader + " during " + E2eSupport.fmt(hold) + " without etcd (ttl "
         + E2eSupport.fmt(ClusterE2eIT.TIMINGS.ttl()) + ")");
   }
 
@@ -142,7 +150,7 @@ class FailsafeE2eIT {
     etcd.restartAll();
     String after = healthy(HEAL);
     assertEquals(leader, after, "the primary that ran on failsafe keeps leading");
-    record("cluster whole again " + E2eSupport.since(t) + " after etcd restarted, leader " + after);
+    record(members() + " member(s): cluster whole again " + E2eSupport.since(t) + " after etcd restarted, leader " + after);
   }
 
   private void record(String line) {
