@@ -413,9 +413,6 @@ public sealed interface Action {
     public CopyLogicalSlots {
       Objects.requireNonNull(source, "source");
       slots = Map.copyOf(slots);
-      if (slots.isEmpty()) {
-        throw new IllegalArgumentException("no slot to copy");
-      }
     }
 
     @Override public boolean isLong() { return true; }
