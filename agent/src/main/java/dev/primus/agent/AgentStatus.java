@@ -154,7 +154,7 @@ public record AgentStatus(
     return new LocalState(l.dataDirectory(), l.systemIdentifier(), process, l.role(), l.timeline(), l.walPosition(),
         l.receiveLsn(), l.replayLsn(), l.replication(), l.upstream(), l.cleanShutdown(), l.pendingRestart(),
         l.pendingRestartReason(), l.postmasterStartTime(), l.replicas(), l.timelineHistory(), l.serverVersion(),
-        l.synchronousStandbys());
+        l.synchronousStandbys(), l.slots());
   }
 
   private static LocalState withPositions(LocalState l, DatabaseLiveness.Answering a) {
@@ -163,6 +163,6 @@ public record AgentStatus(
         a.walPosition(), replica ? a.receiveLsn() : Optional.empty(), replica ? a.replayLsn() : Optional.empty(),
         replica ? l.replication() : Optional.empty(), l.upstream(), l.cleanShutdown(), l.pendingRestart(),
         l.pendingRestartReason(), l.postmasterStartTime(), l.replicas(), l.timelineHistory(), l.serverVersion(),
-        l.synchronousStandbys());
+        l.synchronousStandbys(), l.slots());
   }
 }

@@ -71,6 +71,28 @@ public interface DatabaseOperations extends AutoCloseable {
 
   CompletionStage<ActionOutcome> ensureSlots(Set<String> memberSlots, Map<String, Object> permanentSlots);
 
+  /**
+   * {@link DatabaseDriver#ensureSlots(Set, Map, Map)}. The default does the first part and fails if there is
+   * anything to advance, as a driver without logical slots on replicas does.
+   */
+  default CompletionStage<ActionOutcome> ensureSlots(Set<String> memberSlots, Map<String, Object> permanentSlots,
+      Map<String, Long> advance) {
+    if (advance.isEmpty()) {
+      return ensureSlots(memberSlots, permanentSlots);
+    }
+    return java.util.concurrent.CompletableFuture.completedFuture(
+        new ActionOutcome.Failed("this database cannot advance logical replication slots " + advance.keySet()));
+  }
+
+  /**
+   * {@link DatabaseDriver#copyLogicalSlots}: long (the replica restarts). The default fails, as a driver without
+   * logical slots on replicas does.
+   */
+  default CompletionStage<ActionOutcome> copyLogicalSlots(Upstream source, Map<String, Object> slots, Duration timeout) {
+    return java.util.concurrent.CompletableFuture.completedFuture(
+        new ActionOutcome.Failed("this database cannot copy logical replication slots to a replica"));
+  }
+
   CompletionStage<ActionOutcome> setSynchronousStandbys(List<String> members, int count, boolean quorum);
 
   CompletionStage<ActionOutcome> clearSynchronousStandbys();

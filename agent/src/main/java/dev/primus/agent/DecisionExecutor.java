@@ -241,11 +241,13 @@ final class DecisionExecutor {
       });
     }
     if (a instanceof Action.EnsureSlots slots) {
-      return db.ensureSlots(slots.members(), slots.permanent()).thenApply(o -> {
-        if (o.succeeded()) {
+      return db.ensureSlots(slots.members(), slots.permanent(), slots.advance()).thenApply(o -> {
+        if (o.succeeded() && slots.advance().isEmpty()) {
           LOG.info("replication slots for {}{}", slots.members().isEmpty() ? "no member"
               : String.join(", ", new java.util.TreeSet<>(slots.members())),
               slots.permanent().isEmpty() ? "" : " and permanent slots " + new java.util.TreeSet<>(slots.permanent().keySet()));
+        } else if (o.succeeded()) {
+          LOG.debug("advanced logical replication slots to {}", new java.util.TreeMap<>(slots.advance()));
         }
         return o;
       });
@@ -483,6 +485,15 @@ final class DecisionExecutor {
     }
     if (a instanceof Action.Reinitialize r) {
       return withUpstream(r.source(), db::reinitialize);
+    }
+    if (a instanceof Action.CopyLogicalSlots copy) {
+      return withUpstream(copy.source(), up -> db.copyLogicalSlots(up, copy.slots(), timeout)).thenApply(o -> {
+        if (o.succeeded()) {
+          LOG.info("copied logical replication slots {} from {}", new java.util.TreeSet<>(copy.slots().keySet()),
+              copy.source());
+        }
+        return o;
+      });
     }
     return CompletableFuture.completedFuture(new ActionOutcome.Failed("the agent cannot execute " + a));
   }

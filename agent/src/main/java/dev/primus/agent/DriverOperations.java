@@ -147,6 +147,17 @@ final class DriverOperations implements DatabaseOperations {
   }
 
   @Override
+  public CompletionStage<ActionOutcome> ensureSlots(Set<String> memberSlots, Map<String, Object> permanentSlots,
+      Map<String, Long> advance) {
+    return now(() -> driver.ensureSlots(memberSlots, permanentSlots, advance));
+  }
+
+  @Override
+  public CompletionStage<ActionOutcome> copyLogicalSlots(Upstream source, Map<String, Object> slots, Duration timeout) {
+    return longRunning(() -> driver.copyLogicalSlots(source, slots, timeout));
+  }
+
+  @Override
   public CompletionStage<ActionOutcome> setSynchronousStandbys(List<String> members, int count, boolean quorum) {
     return now(() -> driver.setSynchronousStandbys(members, count, quorum));
   }

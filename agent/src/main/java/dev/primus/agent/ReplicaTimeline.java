@@ -45,6 +45,6 @@ final class ReplicaTimeline {
         Optional.of(highest), probed.walPosition(), probed.receiveLsn(), probed.replayLsn(), probed.replication(),
         probed.upstream(), probed.cleanShutdown(), probed.pendingRestart(), probed.pendingRestartReason(),
         probed.postmasterStartTime(), probed.replicas(), probed.timelineHistory(), probed.serverVersion(),
-        probed.synchronousStandbys());
+        probed.synchronousStandbys(), probed.slots());
   }
 }

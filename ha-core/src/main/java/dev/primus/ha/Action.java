@@ -368,22 +368,54 @@ public sealed interface Action {
 
   /**
    * Make the replication slots of this server exactly {@code members} (physical slots, named after the
-   * members that stream from it) plus {@code permanent} (the DCS config's {@code slots}):
-   * {@link dev.primus.ha.driver.DatabaseDriver#ensureSlots}.
+   * members that stream from it) plus {@code permanent} (the DCS config's {@code slots}), and move the
+   * logical ones of {@code advance} forward:
+   * {@link dev.primus.ha.driver.DatabaseDriver#ensureSlots(java.util.Set, Map, Map)}.
    *
    * @param members        member slots to keep: the members streaming from this server, and those kept
    *                       while they are away
-   * @param permanent      permanent slots, name to definition (on the primary only)
+   * @param permanent      permanent slots, name to definition: all of them on the primary; on a replica the
+   *                       logical ones (Patroni's permanent logical slots on replicas), which the driver keeps
+   *                       but cannot create there ({@link CopyLogicalSlots} does)
    * @param retainedSince  of {@code members}, those kept while away, with when their absence was first
    *                       seen ({@code member_slots_ttl} counts from then); the memory keeps it
+   * @param advance        logical slots of {@code permanent} to move forward to the position given (a
+   *                       replica: where the primary's consumer confirmed, as far as this server replayed);
+   *                       empty on the primary
    */
-  record EnsureSlots(java.util.Set<String> members, Map<String, Object> permanent, Map<String, Instant> retainedSince)
-      implements Action {
+  record EnsureSlots(java.util.Set<String> members, Map<String, Object> permanent, Map<String, Instant> retainedSince,
+      Map<String, Long> advance) implements Action {
     public EnsureSlots {
       members = java.util.Set.copyOf(members);
       permanent = Map.copyOf(permanent);
       retainedSince = Map.copyOf(retainedSince);
+      advance = Map.copyOf(advance);
     }
+
+    /** Nothing to advance (a primary). */
+    public EnsureSlots(java.util.Set<String> members, Map<String, Object> permanent, Map<String, Instant> retainedSince) {
+      this(members, permanent, retainedSince, Map.of());
+    }
+  }
+
+  /**
+   * Copy the permanent logical slots {@code slots} from the primary {@code source} into this replica, which
+   * lacks them (Patroni's {@code copy_logical_slots}): the driver reads each slot's state from the primary,
+   * stops this replica, puts the state into its data directory and starts it again in the same role:
+   * {@link dev.primus.ha.driver.DatabaseDriver#copyLogicalSlots}. From then on {@link EnsureSlots#advance}
+   * moves them along with the primary's, so a logical consumer resumes from its confirmed position on this
+   * member once it is promoted. Long: the replica restarts.
+   *
+   * @param source the member holding the leader lock, running as the primary
+   * @param slots  slot name to its definition in the DCS config's {@code slots}
+   */
+  record CopyLogicalSlots(String source, Map<String, Object> slots) implements Action {
+    public CopyLogicalSlots {
+      Objects.requireNonNull(source, "source");
+      slots = Map.copyOf(slots);
+    }
+
+    @Override public boolean isLong() { return true; }
   }
 
   // ---- the agent itself ----------------------------------------------------------------------

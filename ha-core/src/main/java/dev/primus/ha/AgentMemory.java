@@ -157,16 +157,24 @@ public record AgentMemory(
    * @param appliedAt        when that was last tried (successfully or not): slots are re-asserted
    *                         periodically, and a failure is not retried every cycle
    * @param retainedSince    member slots kept while their member is away, with when that was first seen
+   * @param advanceTried     the logical slots last asked to move forward, and to where: the same targets are
+   *                         not asked for again before the periodic re-assertion
+   * @param copyFailedAt     when copying logical slots from the primary last failed: not tried again for
+   *                         {@link Slots#REFRESH}
    */
   public record SlotBook(Optional<Set<String>> applied, Map<String, Object> permanentApplied,
-      Optional<Instant> appliedAt, Map<String, Instant> retainedSince) {
-    public static final SlotBook NONE = new SlotBook(Optional.empty(), Map.of(), Optional.empty(), Map.of());
+      Optional<Instant> appliedAt, Map<String, Instant> retainedSince, Map<String, Long> advanceTried,
+      Optional<Instant> copyFailedAt) {
+    public static final SlotBook NONE = new SlotBook(Optional.empty(), Map.of(), Optional.empty(), Map.of(), Map.of(),
+        Optional.empty());
 
     public SlotBook {
       applied = applied.map(Set::copyOf);
       permanentApplied = Map.copyOf(permanentApplied);
       Objects.requireNonNull(appliedAt, "appliedAt");
       retainedSince = Map.copyOf(retainedSince);
+      advanceTried = Map.copyOf(advanceTried);
+      Objects.requireNonNull(copyFailedAt, "copyFailedAt");
     }
   }
 
@@ -281,7 +289,11 @@ public record AgentMemory(
       m.failsafeActive = false;
     } else if (action instanceof Action.EnsureSlots slots) {
       m.slots = new SlotBook(ok ? Optional.of(slots.members()) : m.slots.applied(),
-          ok ? slots.permanent() : m.slots.permanentApplied(), Optional.of(at), slots.retainedSince());
+          ok ? slots.permanent() : m.slots.permanentApplied(), Optional.of(at), slots.retainedSince(), slots.advance(),
+          m.slots.copyFailedAt());
+    } else if (action instanceof Action.CopyLogicalSlots) {
+      m.slots = new SlotBook(m.slots.applied(), m.slots.permanentApplied(), m.slots.appliedAt(), m.slots.retainedSince(),
+          m.slots.advanceTried(), ok ? Optional.empty() : Optional.of(at));
     } else if (action instanceof Action.ApplyParameters apply) {
       if (ok) {
         m.parametersApplied = Optional.of(apply.parameters());

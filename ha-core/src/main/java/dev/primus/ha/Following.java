@@ -47,6 +47,10 @@ final class Following {
           .about(target.get())
           .recheckAfter(c.soon()));
     }
+    Optional<Action> copy = Slots.copy(c);
+    if (copy.isPresent()) {
+      return Optional.of(Plan.because(Reason.COPYING_LOGICAL_SLOTS).then(copy.get()).about(c.otherLeader().orElseThrow()));
+    }
     return Optional.of(Plan.because(c.memory.lostLastRace() ? Reason.LOST_RACE : Reason.FOLLOWING)
         .housekeeping(Slots.maintain(c)));
   }

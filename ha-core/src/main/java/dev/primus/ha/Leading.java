@@ -117,19 +117,20 @@ final class Leading {
   }
 
   /**
-   * {@code status} with my optime and the slots I retain ({@link Slots#retainList}), when either moved
-   * (Patroni writes it only on a change, too).
+   * {@code status} with my optime, the positions of my permanent logical slots ({@link Slots#published}) and
+   * the slots I retain ({@link Slots#retainList}), when any of them moved (Patroni writes it only on a change,
+   * too).
    */
   private static Optional<Action> statusIfChanged(Cycle c) {
     ClusterStatus current = c.cluster.status();
     long optime = c.local.walPosition();
     boolean optimeMoved = optime > 0 && optime != current.optime();
     java.util.List<String> retain = Slots.retainList(c);
-    if (!optimeMoved && retain.equals(current.retainSlots())) {
+    java.util.Map<String, Long> slots = Slots.published(c);
+    if (!optimeMoved && retain.equals(current.retainSlots()) && slots.equals(current.slots())) {
       return Optional.empty();
     }
-    return Optional.of(new Action.WriteStatus(new ClusterStatus(optimeMoved ? optime : current.optime(), current.slots(),
-        retain)));
+    return Optional.of(new Action.WriteStatus(new ClusterStatus(optimeMoved ? optime : current.optime(), slots, retain)));
   }
 
   /** The lock holder writes its system identifier when {@code initialize} lacks a valid one. */

@@ -40,6 +40,10 @@ import java.util.Optional;
  * @param synchronousStandbys {@code synchronous_standby_names} as the running server applies it; empty when
  *                            the server does not run or the driver cannot tell. In synchronous mode the
  *                            engine manages a primary only while this is known.
+ * @param slots               the server's replication slots ({@code pg_replication_slots}, temporary ones left
+ *                            out), by name order; empty when the server does not run or the driver cannot tell.
+ *                            A primary publishes the positions of the permanent logical slots from these
+ *                            ({@code status.slots}); a replica learns which of them it has and how far they are.
  */
 public record LocalState(
     DataDirectoryState dataDirectory,
@@ -59,7 +63,20 @@ public record LocalState(
     List<ReplicaConnection> replicas,
     List<TimelineSwitch> timelineHistory,
     Optional<Integer> serverVersion,
-    Optional<SynchronousStandbys> synchronousStandbys) {
+    Optional<SynchronousStandbys> synchronousStandbys,
+    List<ReplicationSlot> slots) {
+
+  /** Without the replication slots (the server does not run, or the driver cannot tell). */
+  public LocalState(DataDirectoryState dataDirectory, Optional<String> systemIdentifier, ProcessState process,
+      Optional<DatabaseRole> role, Optional<Long> timeline, long walPosition, Optional<Long> receiveLsn,
+      Optional<Long> replayLsn, Optional<ReplicationState> replication, Optional<String> upstream,
+      boolean cleanShutdown, boolean pendingRestart, Map<String, PendingChange> pendingRestartReason,
+      Optional<Instant> postmasterStartTime, List<ReplicaConnection> replicas, List<TimelineSwitch> timelineHistory,
+      Optional<Integer> serverVersion, Optional<SynchronousStandbys> synchronousStandbys) {
+    this(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn, replication,
+        upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas, timelineHistory,
+        serverVersion, synchronousStandbys, List.of());
+  }
 
   /** Without a server version and without the synchronous standbys (the server does not answer, or the driver cannot tell). */
   public LocalState(DataDirectoryState dataDirectory, Optional<String> systemIdentifier, ProcessState process,
@@ -98,6 +115,7 @@ public record LocalState(
     timelineHistory = List.copyOf(timelineHistory);
     Objects.requireNonNull(serverVersion, "serverVersion");
     Objects.requireNonNull(synchronousStandbys, "synchronousStandbys");
+    slots = List.copyOf(slots);
     if (walPosition < 0) {
       throw new IllegalArgumentException("walPosition must not be negative, got " + walPosition);
     }
@@ -117,21 +135,28 @@ public record LocalState(
   public LocalState withTimelineHistory(List<TimelineSwitch> history) {
     return new LocalState(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn,
         replication, upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas,
-        history, serverVersion, synchronousStandbys);
+        history, serverVersion, synchronousStandbys, slots);
   }
 
   /** This state with {@code version} ({@code server_version_num}) as the running server's version. */
   public LocalState withServerVersion(int version) {
     return new LocalState(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn,
         replication, upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas,
-        timelineHistory, Optional.of(version), synchronousStandbys);
+        timelineHistory, Optional.of(version), synchronousStandbys, slots);
   }
 
   /** This state with {@code ssn} as the server's {@code synchronous_standby_names}. */
   public LocalState withSynchronousStandbys(SynchronousStandbys ssn) {
     return new LocalState(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn,
         replication, upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas,
-        timelineHistory, serverVersion, Optional.of(ssn));
+        timelineHistory, serverVersion, Optional.of(ssn), slots);
+  }
+
+  /** This state with {@code slots} as the server's replication slots. */
+  public LocalState withSlots(List<ReplicationSlot> slots) {
+    return new LocalState(dataDirectory, systemIdentifier, process, role, timeline, walPosition, receiveLsn, replayLsn,
+        replication, upstream, cleanShutdown, pendingRestart, pendingRestartReason, postmasterStartTime, replicas,
+        timelineHistory, serverVersion, synchronousStandbys, slots);
   }
 
   public boolean isRunning() {
@@ -246,6 +271,36 @@ public record LocalState(
     /** Whether {@code name} is listed by name ({@code *} does not count). */
     public boolean lists(String name) {
       return members.stream().anyMatch(m -> !m.equals(ANY) && m.equalsIgnoreCase(name));
+    }
+  }
+
+  /**
+   * A replication slot on the server, as {@code pg_replication_slots} shows it.
+   *
+   * @param name           the slot name
+   * @param logical        a logical slot (it has a database and an output plugin); physical otherwise
+   * @param database       the database of a logical slot
+   * @param plugin         the output plugin of a logical slot
+   * @param confirmedFlush a logical slot's {@code confirmed_flush_lsn}: its consumer has everything before it;
+   *                       empty for a physical slot, or when not yet known
+   */
+  public record ReplicationSlot(String name, boolean logical, Optional<String> database, Optional<String> plugin,
+      Optional<Long> confirmedFlush) {
+    public ReplicationSlot {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(database, "database");
+      Objects.requireNonNull(plugin, "plugin");
+      Objects.requireNonNull(confirmedFlush, "confirmedFlush");
+    }
+
+    /** A logical slot of {@code plugin} in {@code database}, confirmed up to {@code confirmedFlush}. */
+    public static ReplicationSlot logical(String name, String database, String plugin, long confirmedFlush) {
+      return new ReplicationSlot(name, true, Optional.of(database), Optional.of(plugin), Optional.of(confirmedFlush));
+    }
+
+    /** A physical slot. */
+    public static ReplicationSlot physical(String name) {
+      return new ReplicationSlot(name, false, Optional.empty(), Optional.empty(), Optional.empty());
     }
   }
 

@@ -17,9 +17,19 @@ import java.util.Optional;
 final class Parameters {
   private Parameters() {}
 
-  /** The parameters in effect by configuration: the DCS config's, over the local ones. */
+  /**
+   * The parameters in effect by configuration: the DCS config's, over the local ones; with
+   * {@code hot_standby_feedback} on where permanent logical slots need it, over both, as Patroni forces it
+   * ({@link Slots#forceHotStandbyFeedback}).
+   */
   static ParameterSet wanted(Cycle c) {
-    return new ParameterSet(c.dcs().postgresqlParameters(), c.config.localParameters());
+    java.util.Map<String, Object> dynamic = c.dcs().postgresqlParameters();
+    if (Slots.forceHotStandbyFeedback(c) && !"on".equals(String.valueOf(dynamic.get("hot_standby_feedback")))) {
+      java.util.Map<String, Object> forced = new java.util.LinkedHashMap<>(dynamic);
+      forced.put("hot_standby_feedback", "on");
+      dynamic = forced;
+    }
+    return new ParameterSet(dynamic, c.config.localParameters());
   }
 
   /** The {@link Action.ApplyParameters} this cycle calls for, if any. */

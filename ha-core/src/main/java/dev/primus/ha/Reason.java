@@ -30,6 +30,7 @@ public enum Reason {
   // following
   FOLLOWING("no action. I am ({me}), a secondary, and following a leader ({leader})"),
   FOLLOW_NEW_LEADER("following new leader ({leader})"),
+  COPYING_LOGICAL_SLOTS("Copying logical slots from the primary ({leader})"),
   DEMOTING_NOT_LEADER("demoting self because I do not have the lock and I was a leader"),
   LOST_RACE("failed to acquire the leader lock: ({leader}) won"),
   NOT_HEALTHIEST("following a different leader because I am not the healthiest node"),

@@ -180,6 +180,12 @@ final class ClusterBuilder {
 
   private boolean retainSet;
 
+  /** {@code status.slots} as the leader wrote it: permanent logical slot name to confirmed position. */
+  ClusterBuilder statusSlots(Map<String, Long> slots) {
+    status = new ClusterStatus(status.optime(), slots, status.retainSlots());
+    return this;
+  }
+
   ClusterView build() {
     Optional<Versioned<DynamicConfig>> cfg = config.map(c -> new Versioned<>(new DynamicConfig(c), CONFIG_VERSION));
     ClusterStatus st = status;

@@ -143,6 +143,14 @@ final class LocalBuilder {
     return this;
   }
 
+  private final List<LocalState.ReplicationSlot> slots = new java.util.ArrayList<>();
+
+  /** A replication slot on the server. */
+  LocalBuilder slot(LocalState.ReplicationSlot slot) {
+    slots.add(slot);
+    return this;
+  }
+
   LocalBuilder notStreaming() {
     replication = Optional.empty();
     return this;
@@ -154,6 +162,6 @@ final class LocalBuilder {
         runningReplica ? Optional.of(wal) : Optional.empty(),
         runningReplica ? replay.or(() -> Optional.of(wal)) : Optional.empty(),
         replication, upstream, process != ProcessState.RUNNING && !unclean, false, Map.of(), Optional.empty(), replicas, history, version,
-        ssn);
+        ssn, slots);
   }
 }

@@ -236,6 +236,7 @@ final class InstanceProbe implements AutoCloseable {
           }
         }
       }
+      List<LocalState.ReplicationSlot> slots = Slots.probe(c);
       long position = inRecovery ? Math.max(receive.orElse(0L), replay.orElse(0L)) : flush;
       LocalState state = new LocalState(dirState, Optional.ofNullable(sysid), ProcessState.RUNNING,
           Optional.of(inRecovery ? DatabaseRole.REPLICA : DatabaseRole.PRIMARY), timeline, Math.max(0, position),
@@ -243,7 +244,8 @@ final class InstanceProbe implements AutoCloseable {
           inRecovery ? upstream.map(Upstream::member) : Optional.empty(), true, !pending.isEmpty(), pending,
           started.or(pm::startTime), replicas)
           .withTimelineHistory(history(timeline, inRecovery))
-          .withServerVersion(serverVersion);
+          .withServerVersion(serverVersion)
+          .withSlots(slots);
       Optional<LocalState.SynchronousStandbys> ssn = synchronousStandbys(syncStandbys, inRecovery, flush);
       return ssn.isPresent() ? state.withSynchronousStandbys(ssn.get()) : state;
     }

@@ -393,8 +393,15 @@ public final class PostgresDriver implements DatabaseDriver {
 
   @Override
   public void ensureSlots(Set<String> memberSlots, Map<String, Object> permanentSlots) throws DriverException {
+    ensureSlots(memberSlots, permanentSlots, Map.of());
+  }
+
+  @Override
+  public void ensureSlots(Set<String> memberSlots, Map<String, Object> permanentSlots, Map<String, Long> advance)
+      throws DriverException {
     Objects.requireNonNull(memberSlots, "memberSlots");
     Objects.requireNonNull(permanentSlots, "permanentSlots");
+    Objects.requireNonNull(advance, "advance");
     synchronized (lock) {
       Set<String> others = new HashSet<>(memberSlots);
       // A member never keeps a slot for itself.
@@ -407,8 +414,48 @@ public final class PostgresDriver implements DatabaseDriver {
       Set<String> remembered = new TreeSet<>(declared);
       remembered.addAll(nowLogical);
       writeDeclaredLogical(remembered);
-      new Slots(adminSql()).ensure(wanted, remembered);
+      new Slots(adminSql()).ensure(wanted, remembered, advance);
       writeDeclaredLogical(nowLogical);
+    }
+  }
+
+  @Override
+  public void copyLogicalSlots(Upstream source, Map<String, Object> slots, Duration timeout) throws DriverException {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(slots, "slots");
+    synchronized (lock) {
+      requireCluster("copying logical slots");
+      if (pgCtl.running().isEmpty() || !inRecovery()) {
+        throw new DriverException(Kind.REFUSED, "copying logical slots refused: PostgreSQL is not running as a replica");
+      }
+      Map<String, Slots.Wanted> wanted = new LinkedHashMap<>();
+      Slots.wanted(Set.of(), slots).values().stream().filter(Slots.Wanted::logical).forEach(w -> wanted.put(w.name(), w));
+      if (wanted.isEmpty()) {
+        return;
+      }
+      ConnUrl url = ConnUrl.parse(source.connUrl());
+      List<String> skipped = new ArrayList<>();
+      Map<String, byte[]> states;
+      try (Connection c = Sql.connect(cfg.rewind(), new LocalAddress(Optional.empty(), url.host(), url.port()), "postgres",
+          Duration.ofSeconds(3), Duration.ofSeconds(10))) {
+        states = Slots.readStates(c, wanted, skipped);
+      } catch (SQLException e) {
+        throw Sql.failure("reading the logical slots on " + source.member(), e);
+      }
+      if (!skipped.isEmpty()) {
+        LOG.log(System.Logger.Level.WARNING, "not copying logical slots {0} from {1}", skipped, source.member());
+      }
+      if (states.isEmpty()) {
+        throw new DriverException(Kind.REFUSED, "no logical slot to copy from " + source.member() + ": " + skipped);
+      }
+      DatabaseRole role = currentRole();
+      Optional<Upstream> upstream = mode.upstream();
+      long deadline = System.nanoTime() + timeout.toNanos();
+      stop(StopMode.FAST, timeout);
+      Slots.install(data.path(), states, runAs);
+      Duration left = Duration.ofNanos(Math.max(Duration.ofSeconds(1).toNanos(), deadline - System.nanoTime()));
+      start(role, upstream, left);
+      LOG.log(System.Logger.Level.INFO, "copied logical slots {0} from {1} and restarted", states.keySet(), source.member());
     }
   }
 

@@ -67,8 +67,29 @@ final class Slots {
     }
   }
 
-  /** A slot as {@code pg_replication_slots} shows it. */
-  record Existing(String name, boolean logical, String database, String plugin, boolean active, long restartLsn) {}
+  /** A slot as {@code pg_replication_slots} shows it; {@code confirmedFlush} 0 for a physical slot or unknown. */
+  record Existing(String name, boolean logical, String database, String plugin, boolean active, long restartLsn,
+      long confirmedFlush) {}
+
+  /** The slots the probe reports: {@code pg_replication_slots} without temporary ones. */
+  static final String PROBE_QUERY = "SELECT slot_name, slot_type, database, plugin,"
+      + " pg_catalog.pg_wal_lsn_diff(confirmed_flush_lsn, '0/0')::bigint"
+      + " FROM pg_catalog.pg_replication_slots WHERE NOT temporary ORDER BY slot_name";
+
+  /** {@link #PROBE_QUERY} as the engine sees it. */
+  static List<dev.primus.ha.LocalState.ReplicationSlot> probe(Connection c) throws SQLException {
+    List<dev.primus.ha.LocalState.ReplicationSlot> out = new ArrayList<>();
+    try (PreparedStatement st = c.prepareStatement(PROBE_QUERY); ResultSet rs = st.executeQuery()) {
+      while (rs.next()) {
+        long confirmed = rs.getLong(5);
+        boolean known = !rs.wasNull();
+        out.add(new dev.primus.ha.LocalState.ReplicationSlot(rs.getString(1), "logical".equals(rs.getString(2)),
+            Optional.ofNullable(rs.getString(3)), Optional.ofNullable(rs.getString(4)),
+            known ? Optional.of(confirmed) : Optional.empty()));
+      }
+    }
+    return out;
+  }
 
   /** Turns the SPI's arguments into wanted slots; a permanent definition with errors is {@code INVALID_CONFIG}. */
   static Map<String, Wanted> wanted(Set<String> memberSlots, Map<String, Object> permanentSlots) throws DriverException {
@@ -112,12 +133,13 @@ final class Slots {
     List<Existing> out = new ArrayList<>();
     try (PreparedStatement st = c.prepareStatement(
         "SELECT slot_name, slot_type, coalesce(database, ''), coalesce(plugin, ''), active,"
-            + " coalesce(pg_catalog.pg_wal_lsn_diff(restart_lsn, '0/0')::bigint, 0)"
-            + " FROM pg_catalog.pg_replication_slots ORDER BY slot_name");
+            + " coalesce(pg_catalog.pg_wal_lsn_diff(restart_lsn, '0/0')::bigint, 0),"
+            + " coalesce(pg_catalog.pg_wal_lsn_diff(confirmed_flush_lsn, '0/0')::bigint, 0)"
+            + " FROM pg_catalog.pg_replication_slots WHERE NOT temporary ORDER BY slot_name");
         ResultSet rs = st.executeQuery()) {
       while (rs.next()) {
         out.add(new Existing(rs.getString(1), "logical".equals(rs.getString(2)), rs.getString(3), rs.getString(4),
-            rs.getBoolean(5), rs.getLong(6)));
+            rs.getBoolean(5), rs.getLong(6), rs.getLong(7)));
       }
     }
     return out;
@@ -128,9 +150,14 @@ final class Slots {
    * slots), drops and recreates logical slots whose plugin or database changed, creates missing ones,
    * advances where asked. Unwanted logical slots that the configuration never named are left alone:
    * they may belong to a consumer outside Primus, and dropping one loses its position for good.
-   * Logical slots are only created on a primary (PostgreSQL before 16 cannot decode on a standby).
+   * Logical slots are only created on a primary (PostgreSQL before 16 cannot decode on a standby); on a
+   * replica they come from {@link #copy}. Then the logical slots of {@code advance} move forward to their
+   * position ({@code pg_replication_slot_advance} in the slot's database; never backwards, never past what
+   * the server has). A slot whose WAL is gone (SQLSTATE 58P01) cannot be advanced any more: it is dropped, so
+   * that it is copied again, as Patroni does.
    */
-  void ensure(Map<String, Wanted> wanted, Set<String> everDeclaredLogical) throws DriverException {
+  void ensure(Map<String, Wanted> wanted, Set<String> everDeclaredLogical, Map<String, Long> advance)
+      throws DriverException {
     try (Connection c = sql.connect("postgres")) {
       boolean inRecovery = Sql.queryBoolean(c, "SELECT pg_catalog.pg_is_in_recovery()");
       Map<String, Existing> existing = new LinkedHashMap<>();
@@ -169,11 +196,114 @@ final class Slots {
           advance(c, w.name(), w.advanceTo().get(), existing.get(w.name()));
         }
       }
+      for (Map.Entry<String, Long> a : new java.util.TreeMap<>(advance).entrySet()) {
+        Wanted w = wanted.get(a.getKey());
+        Existing e = existing.get(a.getKey());
+        if (w == null || !w.logical() || e == null || !e.logical() || e.confirmedFlush() >= a.getValue()) {
+          continue;
+        }
+        try (Connection db = sql.connect(e.database())) {
+          exec(db, "SELECT pg_catalog.pg_replication_slot_advance(?, least(?::pg_lsn, CASE WHEN pg_catalog.pg_is_in_recovery()"
+              + " THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_flush_lsn() END))",
+              e.name(), Lsn.format(a.getValue()));
+        } catch (SQLException ex) {
+          if ("58P01".equals(ex.getSQLState()) && !e.active()) {
+            exec(c, "SELECT pg_catalog.pg_drop_replication_slot(?)", e.name());
+            problems.add("logical slot " + e.name() + " lost the WAL it needs to advance; dropped it to copy it again");
+          } else {
+            problems.add("advancing logical slot " + e.name() + " to " + Lsn.format(a.getValue()) + ": " + ex.getMessage());
+          }
+        }
+      }
       if (!problems.isEmpty()) {
         throw new DriverException(Kind.COMMAND_FAILED, String.join("; ", problems));
       }
     } catch (SQLException e) {
       throw Sql.failure("managing replication slots", e);
+    }
+  }
+
+  /** The query that reads logical slots' rows and on-disk state on the primary (Patroni's, in 3.0.2). */
+  static final String READ_STATE_QUERY = "SELECT slot_name, slot_type, datname, plugin,"
+      + " pg_catalog.pg_read_binary_file('pg_replslot/' || slot_name || '/state')"
+      + " FROM pg_catalog.pg_get_replication_slots() JOIN pg_catalog.pg_database ON datoid = oid"
+      + " WHERE NOT pg_catalog.pg_is_in_recovery() AND slot_name = ANY(?)";
+
+  /**
+   * Reads on the primary (through {@code primary}) the on-disk state of the logical slots of {@code slots}
+   * that it has as defined. A slot it lacks, or has with another type, database or plugin, is left out and
+   * named in {@code skipped}.
+   */
+  static Map<String, byte[]> readStates(Connection primary, Map<String, Wanted> slots, List<String> skipped)
+      throws SQLException {
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    try (PreparedStatement st = primary.prepareStatement(READ_STATE_QUERY)) {
+      st.setArray(1, primary.createArrayOf("text", slots.keySet().toArray()));
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          Wanted w = slots.get(rs.getString(1));
+          boolean same = w != null && w.logical() && "logical".equals(rs.getString(2))
+              && w.database().orElse("").equals(rs.getString(3)) && w.plugin().orElse("").equals(rs.getString(4));
+          if (same) {
+            out.put(w.name(), rs.getBytes(5));
+          } else if (w != null) {
+            skipped.add(w.name() + " (on the primary: " + rs.getString(2) + " " + rs.getString(3) + " " + rs.getString(4) + ")");
+          }
+        }
+      }
+    }
+    for (String name : slots.keySet()) {
+      if (!out.containsKey(name) && skipped.stream().noneMatch(x -> x.startsWith(name + " "))) {
+        skipped.add(name + " (not on the primary)");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Puts each slot's state into {@code pg_replslot/<name>/state} of the stopped server's data directory as
+   * PostgreSQL itself saves a slot: written into {@code <name>.tmp} (which the server ignores and removes), the
+   * file and the directory fsynced, renamed into place over any older copy, and {@code pg_replslot} fsynced.
+   * Everything is owned by the server's OS user, mode 0700/0600.
+   */
+  static void install(java.nio.file.Path dataDir, Map<String, byte[]> states, RunAs runAs) throws DriverException {
+    java.nio.file.Path replslot = dataDir.resolve("pg_replslot");
+    try {
+      for (Map.Entry<String, byte[]> e : states.entrySet()) {
+        java.nio.file.Path dir = replslot.resolve(e.getKey());
+        java.nio.file.Path tmp = replslot.resolve(e.getKey() + ".tmp");
+        deleteTree(tmp);
+        DataDirectory.createPrivate(tmp, runAs);
+        java.nio.file.Path state = tmp.resolve("state");
+        java.nio.file.Files.write(state, e.getValue());
+        java.nio.file.Files.setPosixFilePermissions(state, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        runAs.own(state);
+        fsync(state);
+        fsync(tmp);
+        deleteTree(dir);
+        java.nio.file.Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        fsync(dir);
+      }
+      fsync(replslot);
+    } catch (java.io.IOException ex) {
+      throw new DriverException(Kind.COMMAND_FAILED, "cannot write the copied slots into " + replslot + ": " + ex, ex);
+    }
+  }
+
+  private static void deleteTree(java.nio.file.Path p) throws java.io.IOException {
+    if (!java.nio.file.Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(p)) {
+      for (java.nio.file.Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.delete(x);
+      }
+    }
+  }
+
+  private static void fsync(java.nio.file.Path p) throws java.io.IOException {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
     }
   }
 

@@ -51,10 +51,17 @@ final class Sql {
   }
 
   Connection connect(String database) throws SQLException {
-    PostgresConfig c = cfg.get();
-    LocalAddress a = address.get();
+    return connect(cfg.get().superuser(), address.get(), database, connectTimeout, queryTimeout);
+  }
+
+  /**
+   * A connection as {@code who} to {@code database} at {@code a}, which may be another member's server (its
+   * {@code conn_url}), with the same timeouts and transport settings as the local ones.
+   */
+  static Connection connect(Credentials who, LocalAddress a, String database, Duration connectTimeout,
+      Duration queryTimeout) throws SQLException {
     String url = "jdbc:postgresql://" + a.jdbcHost() + ":" + a.port() + "/" + database;
-    Properties p = properties(c.superuser(), a);
+    Properties p = properties(who, a);
     int connectSeconds = (int) Math.max(1, connectTimeout.toSeconds());
     p.setProperty("connectTimeout", Integer.toString(connectSeconds));
     p.setProperty("loginTimeout", Integer.toString(connectSeconds));

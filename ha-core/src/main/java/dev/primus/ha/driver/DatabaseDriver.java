@@ -120,11 +120,62 @@ public interface DatabaseDriver extends AutoCloseable {
   void checkpoint() throws DriverException;
 
   /**
-   * Makes the physical replication slots exactly {@code memberSlots} plus {@code permanentSlots}
-   * (name to definition, as in the dynamic config's {@code slots}): creates missing ones, drops the
-   * others that the driver manages, advances where asked.
+   * Makes the replication slots exactly {@code memberSlots} (physical slots, one per member name, named as the
+   * driver names member slots) plus {@code permanentSlots} (name to definition, as in the dynamic config's
+   * {@code slots}: {@code type} physical or logical, a logical one with {@code database} and {@code plugin}):
+   * creates missing ones, drops the others that the driver manages, and drops and recreates a slot whose
+   * definition changed. On a replica the engine passes only the permanent logical slots, which a standby
+   * cannot create (before PostgreSQL 16): keep those that exist as configured, drop those whose definition
+   * changed, create nothing; {@link #copyLogicalSlots} brings the missing ones. Logical slots never named
+   * in the configuration belong to someone else: leave them alone.
    */
   void ensureSlots(Set<String> memberSlots, Map<String, Object> permanentSlots) throws DriverException;
+
+  /**
+   * {@link #ensureSlots(Set, Map)}, then moves each logical slot of {@code advance} forward to its position
+   * (a replica keeping the primary's permanent logical slots where the primary's consumers confirmed): with
+   * PostgreSQL, {@code pg_replication_slot_advance(name, lsn)} in the slot's database. A slot already at or past
+   * its position stays where it is (a slot never moves back); a position past what the server replayed moves
+   * it as far as replayed. A failure to advance one slot does not hold the others back, but fails the call.
+   *
+   * <p>The default does the first part and fails if there is anything to advance: a driver whose
+   * {@link #probe()} reports no logical slots ({@link LocalState#slots()}) is never asked to.
+   */
+  default void ensureSlots(Set<String> memberSlots, Map<String, Object> permanentSlots, Map<String, Long> advance)
+      throws DriverException {
+    ensureSlots(memberSlots, permanentSlots);
+    if (!advance.isEmpty()) {
+      throw new DriverException(DriverException.Kind.INVALID_CONFIG,
+          "this database driver cannot advance logical replication slots " + advance.keySet());
+    }
+  }
+
+  /**
+   * Copies the logical slots {@code slots} (name to definition, as in the dynamic config's {@code slots}) from
+   * the running primary {@code source} into this running replica, which lacks them, as Patroni 3.0.2 does:
+   *
+   * <ol>
+   *   <li>On the primary, connected with the credentials used for rewinds (they may read server files), read
+   *       each slot's row and its on-disk state ({@code pg_replication_slots} joined to
+   *       {@code pg_read_binary_file('pg_replslot/<name>/state')}); skip a slot whose type, database or plugin
+   *       differs from its definition, and one the primary does not have (it is not in recovery there).
+   *   <li>If any is left: stop this replica (fast), write each state into {@code pg_replslot/<name>/state} of
+   *       the data directory (a temporary directory renamed into place, everything fsynced, owned by the
+   *       server's user), and start it again as the replica of the upstream it had. The server loads the slot
+   *       at start; from there {@link #ensureSlots(Set, Map, Map)} advances it.
+   * </ol>
+   *
+   * The slot then holds the primary's {@code catalog_xmin}; {@code hot_standby_feedback} (which the engine
+   * turns on) keeps the primary from removing catalog rows the slot still needs.
+   *
+   * @throws DriverException {@code REFUSED} when this server is not a running replica, {@code CONNECTION} when
+   *                         the primary cannot be read; the default: {@code INVALID_CONFIG}, for a driver
+   *                         without logical slots on replicas (openGauss)
+   */
+  default void copyLogicalSlots(Upstream source, Map<String, Object> slots, Duration timeout) throws DriverException {
+    throw new DriverException(DriverException.Kind.INVALID_CONFIG,
+        "this database driver cannot copy logical replication slots to a replica");
+  }
 
   /**
    * Sets {@code synchronous_standby_names}, overriding the user's configured value, keeps it through
