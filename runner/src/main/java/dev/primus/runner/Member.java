@@ -133,7 +133,7 @@ public final class Member {
 
     HttpClient http;
     try {
-      http = RestClients.client(RestClientTls.forPeers(config.ctl(), config.restapi()), dev.primus.agent.PeerClient.TIMEOUT);
+      http = RestClients.peerClient(RestClientTls.forPeers(config.ctl(), config.restapi()), dev.primus.agent.PeerClient.TIMEOUT);
     } catch (IOException | GeneralSecurityException e) {
       driver.close();
       stores.release(store);

@@ -138,11 +138,21 @@ public final class PatroniCtl {
    * section.
    */
   public static PatroniCtl configure(Path workDir, String namespace, String scope, Dcs dcs) throws IOException {
+    return configure(workDir, namespace, scope, dcs, "");
+  }
+
+  /**
+   * As {@link #configure(Path, String, String, Dcs)}, with more top-level sections appended as they are
+   * (YAML at column 0), e.g. {@code ctl:\n  insecure: true\n} for REST APIs with self-signed certificates.
+   */
+  public static PatroniCtl configure(Path workDir, String namespace, String scope, Dcs dcs, String moreYaml)
+      throws IOException {
     Files.createDirectories(workDir);
     Path file = workDir.resolve("patronictl.yml");
     String yaml = "scope: " + quote(scope) + "\n"
         + "namespace: " + quote(namespace) + "\n"
-        + dcs.yaml();
+        + dcs.yaml()
+        + moreYaml;
     Files.writeString(file, yaml, StandardCharsets.UTF_8);
     return new PatroniCtl(file, workDir);
   }

@@ -269,22 +269,34 @@ final class RestHandler implements HttpHandler {
       // request is refused at once; the agent then asks the candidates themselves.
       Optional<String> impossible = SwitchoverCheck.refusal(cluster, request, Map.of());
       if (impossible.isPresent()) {
-        return new Text(412, kind.noun() + " is not possible: " + impossible.get());
+        return new Text(412, requested.noun() + " is not possible: " + impossible.get());
       }
     }
     SwitchoverResult result = await(commands.switchover(request), SWITCHOVER_WAIT,
-        () -> new SwitchoverResult.Failed(capitalized(kind.noun()) + " status unknown"));
+        () -> new SwitchoverResult.Failed(capitalized(requested.noun()) + " status unknown"));
+    return switchoverAnswer(requested, candidate, result);
+  }
+
+  /**
+   * The answer to {@code POST /switchover} or {@code /failover} in Patroni 3.0.2's words, which name the
+   * endpoint asked (a failover that names the leader runs as a switchover, but is answered as a failover):
+   * {@code Successfully failed over to "node3"}, {@code Switched over to "node3" instead of "node2"},
+   * {@code Switchover scheduled}; {@code patronictl} prints them as they are.
+   */
+  private static Response switchoverAnswer(SwitchoverRequest.Kind requested, Optional<String> candidate,
+      SwitchoverResult result) {
     if (result instanceof SwitchoverResult.Scheduled) {
-      return new Text(202, kind.noun() + " scheduled");
+      return new Text(202, capitalized(requested.noun()) + " scheduled");
     }
     if (result instanceof SwitchoverResult.Completed done) {
       String msg = candidate.isEmpty() || candidate.get().equals(done.newLeader())
-          ? "successfully " + kind.pastTense() + " to \"" + done.newLeader() + "\""
-          : kind.pastTense() + " to \"" + done.newLeader() + "\" instead of \"" + candidate.get() + "\"";
+          ? "Successfully " + requested.pastTense() + " to \"" + done.newLeader() + "\""
+          : capitalized(requested.pastTense()) + " to \"" + done.newLeader() + "\" instead of \"" + candidate.get()
+              + "\"";
       return new Text(200, msg);
     }
     if (result instanceof SwitchoverResult.NotPossible np) {
-      return new Text(412, kind.noun() + " is not possible: " + np.reason());
+      return new Text(412, requested.noun() + " is not possible: " + np.reason());
     }
     return new Text(503, ((SwitchoverResult.Failed) result).reason());
   }

@@ -31,6 +31,15 @@ public final class RestClients {
   }
 
   /**
+   * The agent's client for its peers: {@link #client}, whose failed TLS handshakes say what was checked
+   * ({@link #tlsFailure}), also in the answers of {@code sendAsync} that end up in a refused switchover.
+   */
+  public static HttpClient peerClient(RestClientTls tls, Duration connectTimeout)
+      throws IOException, GeneralSecurityException {
+    return new ExplainingHttpClient(client(tls, connectTimeout), tls);
+  }
+
+  /**
    * {@code request} sent with {@code http}, a client built from {@code tls}, the body read as text; a failed TLS
    * handshake becomes {@link #tlsFailure}'s explanation.
    */

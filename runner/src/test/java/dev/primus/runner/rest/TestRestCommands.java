@@ -61,9 +61,27 @@ class TestRestCommands {
   void immediateSwitchover() {
     HttpResponse<String> r = post("/switchover", "{\"leader\":\"node2\",\"candidate\":\"node1\"}");
     assertEquals(200, r.statusCode(), r.body());
-    assertEquals("successfully switched over to \"node1\"", r.body());
+    assertEquals("Successfully switched over to \"node1\"", r.body(), "Patroni 3.0.2's words, which patronictl prints");
     assertEquals(List.of(new dev.primus.ha.SwitchoverRequest(dev.primus.ha.SwitchoverRequest.Kind.SWITCHOVER, Optional.of("node2"),
         Optional.of("node1"), Optional.empty())), commands.switchovers);
+  }
+
+  /**
+   * patronictl 3.0.2's failover sends the current leader too: it runs as a switchover, but Patroni answers in
+   * the words of the endpoint asked, and so must Primus (it said "successfully switched over").
+   */
+  @Test
+  void aFailoverNamingTheLeaderIsAnsweredAsAFailover() {
+    HttpResponse<String> r = post("/failover", "{\"leader\":\"node2\",\"candidate\":\"node1\"}");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("Successfully failed over to \"node1\"", r.body());
+    assertEquals(dev.primus.ha.SwitchoverRequest.Kind.SWITCHOVER, commands.switchovers.get(0).kind(),
+        "the leader named: it runs as a switchover");
+
+    commands.switchoverResult = new AgentCommands.SwitchoverResult.NotPossible("candidate node1 cannot take over");
+    HttpResponse<String> refused = post("/failover", "{\"leader\":\"node2\",\"candidate\":\"node1\"}");
+    assertEquals(412, refused.statusCode(), refused.body());
+    assertEquals("failover is not possible: candidate node1 cannot take over", refused.body());
   }
 
   @Test
@@ -71,7 +89,9 @@ class TestRestCommands {
     commands.switchoverResult = new AgentCommands.SwitchoverResult.Completed("node3");
     HttpResponse<String> r = post("/switchover", "{\"leader\":\"node2\",\"candidate\":\"node1\"}");
     assertEquals(200, r.statusCode());
-    assertTrue(r.body().contains("instead of \"node1\""), r.body());
+    assertEquals("Switched over to \"node3\" instead of \"node1\"", r.body());
+    HttpResponse<String> f = post("/failover", "{\"candidate\":\"node1\"}");
+    assertEquals("Failed over to \"node3\" instead of \"node1\"", f.body());
   }
 
   @Test
@@ -79,6 +99,7 @@ class TestRestCommands {
     commands.switchoverResult = new AgentCommands.SwitchoverResult.Scheduled();
     HttpResponse<String> r = post("/switchover", "{\"leader\":\"node2\",\"scheduled_at\":\"2026-11-22T05:16:00+00:00\"}");
     assertEquals(202, r.statusCode(), r.body());
+    assertEquals("Switchover scheduled", r.body());
     assertEquals(Optional.of(OffsetDateTime.parse("2026-11-22T05:16:00+00:00")), commands.switchovers.get(0).scheduledAt());
   }
 
