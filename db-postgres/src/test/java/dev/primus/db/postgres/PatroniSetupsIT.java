@@ -186,10 +186,12 @@ final class PatroniSetupsIT {
       Files.writeString(script, String.join("\n",
           "#!/bin/sh",
           "set -e",
+          "MARKER=\"$1\"",
           "for a in \"$@\"; do",
           "  case \"$a\" in",
           "    --datadir=*) DATADIR=\"${a#--datadir=}\" ;;",
-          "    --marker=*) MARKER=\"${a#--marker=}\" ;;",
+          "    --scope=*) ;;",
+          "    --*) echo \"unexpected argument $a\" >&2; exit 9 ;;",
           "  esac",
           "done",
           "pwd -P > \"$MARKER/cwd\"",
@@ -207,7 +209,8 @@ final class PatroniSetupsIT {
       String relative = cwd.relativize(script).toString();
       assertFalse(relative.startsWith("/"));
       Node node = harness.node("restored", Map.of(), Optional.of(Map.of("method", "restore",
-          "restore", Map.of("command", relative, "marker", marker.toString()))));
+          // The marker directory is a word of the command: Patroni hands the command --scope and --datadir only.
+          "restore", Map.of("command", relative + " " + marker))));
       assertFalse(Files.exists(node.dataDir()));
       try (DatabaseDriver d = new PostgresDatabaseProvider().create(node.settings())) {
         try {

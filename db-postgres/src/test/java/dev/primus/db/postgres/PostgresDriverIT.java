@@ -453,8 +453,8 @@ final class PostgresDriverIT {
 
     // A restore-style method: the command makes the cluster, Primus takes it over (passwords, roles, pg_hba).
     Node custom = harness.node("custom", Map.of(), Optional.of(Map.of("method", "make",
-        "make", Map.of("command", PgHarness.binDir().resolve("initdb") + " --no-sync -U postgres -A trust -E UTF8 --locale=C",
-            "no_params", true, "pgdata", harness.root().resolve("custom").resolve("data").toString()))));
+        "make", Map.of("command", PgHarness.binDir().resolve("initdb") + " --no-sync -U postgres -A trust -E UTF8 --locale=C"
+            + " -D " + harness.root().resolve("custom").resolve("data"), "no_params", true))));
     try (DatabaseDriver d = new PostgresDatabaseProvider().create(custom.settings())) {
       try {
         d.bootstrap();
