@@ -291,6 +291,11 @@ final class ConfigBinder {
     return new BootstrapConfig(dcs, method, initdb, postBootstrap.or(() -> postInit), methodSection);
   }
 
+  /** {@link #dynamic} on a DCS config change outside any file ({@link DynamicConfigCheck}). */
+  void checkDynamic(Map<String, Object> values) {
+    dynamic(Section.root(values, problems));
+  }
+
   /** Checks the types of the dynamic keys Primus reads, and the timing rule. */
   private DynamicConfig dynamic(Section s) {
     s.checkKeys(Schema.DYNAMIC);

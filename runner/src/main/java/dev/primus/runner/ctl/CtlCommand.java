@@ -358,7 +358,8 @@ public final class CtlCommand implements Callable<Integer> {
           touched.put(k, v);
         }
       });
-      java.util.Optional<String> refused = dev.primus.runner.config.Refusals.inDynamicChange(touched);
+      java.util.Optional<String> refused = dev.primus.runner.config.Refusals.inDynamicChange(touched)
+          .or(() -> dev.primus.runner.config.DynamicConfigCheck.firstProblem(touched));
       if (refused.isPresent()) {
         throw new IllegalArgumentException("refusing the change: " + refused.get());
       }

@@ -481,19 +481,24 @@ final class RestHandler implements HttpHandler {
   }
 
   /**
-   * Refuses ttl, loop_wait or retry_timeout values no agent can run by (not whole seconds, not positive).
-   * Values that break {@code loop_wait + 2 * retry_timeout <= ttl} are accepted, as Patroni accepts them:
-   * every agent then bounds its own deadlines and logs why ({@code Timings.inEffect}). Only when the request
-   * touches one of them, so that a cluster whose stored config is odd can still be paused.
+   * Keys Primus does not implement and cannot ignore safely (standby_cluster, quorum), and values of the
+   * keys it reads that no member could use: 400 naming the key. Only the request's keys are checked, so
+   * that a cluster whose stored config is odd can still be paused.
    */
-  /** Keys Primus does not implement and cannot ignore safely (standby_cluster, quorum): 400 naming the key. */
   private static void checkRefused(Map<String, Object> request) throws BadRequest {
-    java.util.Optional<String> refused = dev.primus.runner.config.Refusals.inDynamicChange(request);
+    java.util.Optional<String> refused = dev.primus.runner.config.Refusals.inDynamicChange(request)
+        .or(() -> dev.primus.runner.config.DynamicConfigCheck.firstProblem(request));
     if (refused.isPresent()) {
       throw new BadRequest(refused.get());
     }
   }
 
+  /**
+   * Refuses ttl, loop_wait or retry_timeout values no agent can run by (not whole seconds, not positive).
+   * Values that break {@code loop_wait + 2 * retry_timeout <= ttl} are accepted, as Patroni accepts them:
+   * every agent then bounds its own deadlines and logs why ({@code Timings.inEffect}). Only when the request
+   * touches one of them.
+   */
   private static void checkTimings(Map<String, Object> request, DynamicConfig result) throws BadRequest {
     if (!request.containsKey("ttl") && !request.containsKey("loop_wait") && !request.containsKey("retry_timeout")) {
       return;
