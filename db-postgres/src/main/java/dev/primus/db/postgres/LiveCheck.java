@@ -42,7 +42,13 @@ final class LiveCheck implements AutoCloseable {
   }
 
   DatabaseLiveness check(Duration timeout) {
-    Optional<Postmaster> pm = Postmaster.read(dataDir).filter(Postmaster::alive);
+    Optional<Postmaster> read = Postmaster.read(dataDir);
+    if (read.isEmpty() && java.nio.file.Files.exists(dataDir.resolve("postmaster.pid"))) {
+      // A file that is there but does not parse is being written (a server creating it while it starts):
+      // not a server that is gone.
+      return new DatabaseLiveness.NotAnswering("postmaster.pid is being written");
+    }
+    Optional<Postmaster> pm = read.filter(Postmaster::alive);
     if (pm.isEmpty()) {
       // A server started again later is a new server: the old connection is of no use. Never wait for a
       // check still running to drop it, though; the answer is known already.

@@ -56,4 +56,13 @@ final class LiveCheckTest {
     pidFile(ProcessHandle.current().pid(), "ready");
     assertInstanceOf(DatabaseLiveness.Down.class, check().check(TIMEOUT));
   }
+
+  @Test
+  void aPidFileBeingWrittenIsAServerStartingNotOneThatIsGone() throws Exception {
+    // PostgreSQL creates the file, then writes it: a look in between finds it empty or cut short.
+    Files.writeString(dir.resolve("postmaster.pid"), "");
+    assertInstanceOf(DatabaseLiveness.NotAnswering.class, check().check(TIMEOUT));
+    Files.writeString(dir.resolve("postmaster.pid"), "1x\n");
+    assertInstanceOf(DatabaseLiveness.NotAnswering.class, check().check(TIMEOUT));
+  }
 }
