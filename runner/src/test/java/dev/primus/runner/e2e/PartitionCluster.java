@@ -190,7 +190,10 @@ final class PartitionCluster implements AutoCloseable {
     for (Netns.Host h : net.hosts()) {
       while (!etcdHealthy(h)) {
         if (System.nanoTime() > deadline) {
-          throw new IOException("etcd on " + h.name() + " not healthy after 60 s: " + tail(dir.resolve(
+          // The members reach each other through the bridge: with bridge-nf-call-iptables on, the root
+          // namespace's FORWARD chain sees that traffic, and a DROP policy there (Docker sets one) cuts it.
+          throw new IOException("etcd on " + h.name() + " not healthy after 60 s (if the members cannot reach"
+              + " each other: is the root namespace's iptables FORWARD policy DROP?): " + tail(dir.resolve(
               "etcd-" + h.name() + ".log"), 20));
         }
         Thread.sleep(200);
