@@ -43,7 +43,16 @@ public final class AgentProcess implements AutoCloseable {
    * PostgreSQL instances).
    */
   public static AgentProcess start(List<Path> configs, Path log, Map<String, String> env) throws IOException {
-    List<String> cmd = new ArrayList<>();
+    return start(List.of(), configs, log, env);
+  }
+
+  /**
+   * Starts {@code prefix... java ... run config...}: the same agent under a wrapper that execs it in place,
+   * e.g. {@code ip netns exec <namespace>} (so {@link #pid()} is still the JVM's).
+   */
+  public static AgentProcess start(List<String> prefix, List<Path> configs, Path log, Map<String, String> env)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(prefix);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(LEAN_JVM);
     cmd.add("-jar");

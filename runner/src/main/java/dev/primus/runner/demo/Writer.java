@@ -24,7 +24,9 @@ import java.util.function.Supplier;
  * failure asks {@code locator} for the primary again (the leader key's member and its {@code conn_url})
  * and reconnects. Every row has its own id; a row is <em>acknowledged</em> when its autocommit INSERT
  * returned. So "writes lost" can be counted afterwards (acknowledged ids missing on the final primary)
- * and the outages measured (first failed write after a success, until the next success).
+ * and the outages measured (first failed write after a success, until the next success). Each
+ * acknowledgement is kept with its times, the member that gave it and that server's timeline
+ * ({@link #acks()}), so a checker can tell an old primary's acknowledgements from the new one's.
  *
  * <p>Timeouts are short (connect 2 s, socket 3 s): a write that hangs on a dead primary must count as
  * failed, not stall the measurement.
@@ -60,6 +62,17 @@ public final class Writer implements AutoCloseable {
     }
   }
 
+  /**
+   * One acknowledged write.
+   *
+   * @param id       the row's id
+   * @param sentAt   when the INSERT was sent (on the open connection, or when connecting began)
+   * @param at       when its acknowledgement arrived
+   * @param member   the member the connection went to
+   * @param timeline the timeline the server was writing WAL on when it committed the row
+   */
+  public record Ack(long id, Instant sentAt, Instant at, String member, long timeline) {}
+
   /** What was written, at the moment asked. */
   public record Stats(long attempts, long acked, long failed, List<Outage> outages, Optional<String> lastMember,
       Optional<Instant> lastAck) {}
@@ -69,7 +82,7 @@ public final class Writer implements AutoCloseable {
   private final String password;
   private final Duration interval;
   private final Object lock = new Object();
-  private final List<Long> ackedIds = new ArrayList<>();
+  private final List<Ack> acks = new ArrayList<>();
   private final List<Outage> outages = new ArrayList<>();
   private long attempts;
   private long failed;
@@ -82,10 +95,16 @@ public final class Writer implements AutoCloseable {
   private Thread thread;
   private Connection connection;
   private Target connectedTo;
-  private long nextId = 1;
+  private long nextId;
   private volatile String lastError = "";
 
   public Writer(Supplier<Optional<Target>> locator, String user, String password, Duration interval) {
+    this(locator, user, password, interval, 1);
+  }
+
+  /** A writer whose ids start at {@code firstId}: several writers, or several runs, into one table. */
+  public Writer(Supplier<Optional<Target>> locator, String user, String password, Duration interval, long firstId) {
+    this.nextId = firstId;
     this.locator = Objects.requireNonNull(locator, "locator");
     this.user = Objects.requireNonNull(user, "user");
     this.password = Objects.requireNonNull(password, "password");
@@ -164,6 +183,7 @@ public final class Writer implements AutoCloseable {
       id = nextId++;
       attempts++;
     }
+    Instant sentAt = Instant.now();
     try {
       if (connection == null) {
         Optional<Target> t = locator.get();
@@ -173,12 +193,16 @@ public final class Writer implements AutoCloseable {
         connectedTo = t.get();
         connection = connect(connectedTo, user, password);
       }
-      try (PreparedStatement ps = connection.prepareStatement("INSERT INTO " + TABLE + " (id, via) VALUES (?, ?)")) {
+      long timeline;
+      try (PreparedStatement ps = connection.prepareStatement(INSERT)) {
         ps.setLong(1, id);
         ps.setString(2, connectedTo.member());
-        ps.executeUpdate();
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          timeline = timeline(rs.getString(1));
+        }
       }
-      acked(id, connectedTo.member());
+      acked(new Ack(id, sentAt, Instant.now(), connectedTo.member(), timeline));
     } catch (SQLException | RuntimeException e) {
       lastError = e.getMessage() == null ? e.toString() : e.getMessage();
       failed();
@@ -186,10 +210,23 @@ public final class Writer implements AutoCloseable {
     }
   }
 
-  private void acked(long id, String member) {
-    Instant now = Instant.now();
+  /**
+   * The row, and the timeline of the server's WAL insert position once it is in: the first eight hex
+   * digits of that position's WAL file name (PostgreSQL 15 names it with the insertion timeline).
+   */
+  public static final String INSERT = "INSERT INTO " + TABLE + " (id, via) VALUES (?, ?)"
+      + " RETURNING pg_walfile_name(pg_current_wal_insert_lsn())";
+
+  /** The timeline in a WAL file name ({@code 000000020000000000000003} is timeline 2). */
+  public static long timeline(String walFileName) {
+    return walFileName == null || walFileName.length() < 8 ? 0 : Long.parseLong(walFileName.substring(0, 8), 16);
+  }
+
+  private void acked(Ack ack) {
+    Instant now = ack.at();
+    String member = ack.member();
     synchronized (lock) {
-      ackedIds.add(id);
+      acks.add(ack);
       if (outageFrom != null) {
         outages.add(new Outage(outageFrom, Optional.of(now), outageBefore, Optional.of(member), outageFailures));
         outageFrom = null;
@@ -230,7 +267,7 @@ public final class Writer implements AutoCloseable {
       if (outageFrom != null) {
         all.add(new Outage(outageFrom, Optional.empty(), outageBefore, Optional.empty(), outageFailures));
       }
-      return new Stats(attempts, ackedIds.size(), failed, List.copyOf(all), lastMember, lastAck);
+      return new Stats(attempts, acks.size(), failed, List.copyOf(all), lastMember, lastAck);
     }
   }
 
@@ -249,7 +286,16 @@ public final class Writer implements AutoCloseable {
   /** Every acknowledged id. */
   public Set<Long> ackedIds() {
     synchronized (lock) {
-      return Set.copyOf(ackedIds);
+      Set<Long> ids = new HashSet<>();
+      acks.forEach(a -> ids.add(a.id()));
+      return Set.copyOf(ids);
+    }
+  }
+
+  /** Every acknowledgement so far, in the order they arrived. */
+  public List<Ack> acks() {
+    synchronized (lock) {
+      return List.copyOf(acks);
     }
   }
 
