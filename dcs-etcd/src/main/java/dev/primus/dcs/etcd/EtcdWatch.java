@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The native prefix watch: one etcd watch per {@link #awaitChange} or {@link #awaitChangeAsync} call, started at
@@ -27,18 +28,34 @@ import java.util.concurrent.TimeoutException;
  * wait fails with a {@link DcsException} only when the watch has not been (re)established for
  * {@code retryTimeout}, or when it ends the wait on an error it will not retry ({@code no leader},
  * authentication); a compacted start revision is reported as a change, so the caller re-reads.
+ *
+ * <p>A member whose packets are dropped reports no error at all: its stream just falls silent, and
+ * gRPC's keep-alive ping notices only after 10 s and more. So every open watch asks etcd for a progress
+ * notification ({@code WatchProgressRequest}, etcd 3.4+) every {@code probeInterval} (a third of the
+ * retry timeout) and is deemed silent when a whole interval after such a request passed without
+ * anything on its stream (no answer, no event, no error). A silent watch reports
+ * {@link WatchOutcome#CHANGED} (spurious changes are allowed): the caller re-reads, which its request
+ * attempts route to a member that answers, and watches again on a new stream, which the round-robin
+ * balancer places on the next member. A stream etcd has confirmed is judged so only once this store has
+ * seen etcd answer a progress request, so a server that ignores them does not turn every watch into a
+ * poll; one it never confirmed is judged so always.
  */
 final class EtcdWatch implements Watchable {
   private final EtcdKeyValueStore store;
   private final Watch client;
   private final ConnectionTracker tracker;
   private final Duration retryTimeout;
+  private final long probeNanos;
+  /** Whether etcd has answered a progress request on any of this store's watches. */
+  private final AtomicBoolean progressAnswered = new AtomicBoolean();
 
-  EtcdWatch(EtcdKeyValueStore store, Watch client, ConnectionTracker tracker, Duration retryTimeout) {
+  EtcdWatch(EtcdKeyValueStore store, Watch client, ConnectionTracker tracker, Duration retryTimeout,
+      Duration probeInterval) {
     this.store = store;
     this.client = client;
     this.tracker = tracker;
     this.retryTimeout = retryTimeout;
+    this.probeNanos = Math.max(1, probeInterval.toNanos());
   }
 
   @Override
@@ -119,12 +136,15 @@ final class EtcdWatch implements Watchable {
         // A member cut off from its cluster would otherwise keep the stream open and report nothing.
         .withRequireLeader(true)
         .build();
+    Watch.Watcher watcher;
     try {
-      return client.watch(EtcdKeyValueStore.bytes(prefix), option, listener);
+      watcher = client.watch(EtcdKeyValueStore.bytes(prefix), option, listener);
     } catch (RuntimeException e) {
       // The client was closed under us.
       throw EtcdErrors.classify(e, false, what);
     }
+    listener.startProbing(watcher);
+    return watcher;
   }
 
   /** Collects what jetcd reports for one watch. */
@@ -135,13 +155,73 @@ final class EtcdWatch implements Watchable {
     private boolean broken;
     private long brokenSince;
     private DcsException lastError;
+    // Guarded by this: the silence probe (see the class comment). Activity is anything jetcd reports.
+    private boolean created;
+    private long lastActivity = System.nanoTime();
+    private long probeSentAt;
+    private boolean probeSent;
+    private Watch.Watcher watcher;
 
     Listener(String what) {
       this.what = what;
     }
 
+    void startProbing(Watch.Watcher w) {
+      synchronized (this) {
+        watcher = w;
+      }
+      scheduleProbe();
+    }
+
+    private void scheduleProbe() {
+      if (!outcome.isDone()) {
+        CompletableFuture.delayedExecutor(probeNanos, TimeUnit.NANOSECONDS).execute(this::probe);
+      }
+    }
+
+    /** Ends a silent watch with a spurious change, or asks etcd for progress and looks again later. */
+    private void probe() {
+      if (outcome.isDone()) {
+        return;
+      }
+      long now = System.nanoTime();
+      Watch.Watcher w;
+      boolean silent;
+      synchronized (this) {
+        w = watcher;
+        // Nothing at all (no event, no answer, no error) since the last probe, a whole interval ago. A
+        // stream etcd has not even confirmed is silent so; a confirmed one only if etcd is known to
+        // answer progress requests.
+        boolean quiet = probeSent && lastActivity - probeSentAt < 0 && now - probeSentAt >= probeNanos;
+        silent = quiet && (!created || progressAnswered.get());
+        if (!silent) {
+          probeSent = true;
+          probeSentAt = now;
+        }
+      }
+      if (silent) {
+        outcome.complete(WatchOutcome.CHANGED);
+        return;
+      }
+      try {
+        w.requestProgress();
+      } catch (RuntimeException e) {
+        // The watcher or the client was closed meanwhile; onCompleted ends the wait.
+      }
+      scheduleProbe();
+    }
+
     @Override
     public void onNext(WatchResponse response) {
+      synchronized (this) {
+        lastActivity = System.nanoTime();
+        if (response.isCreatedNotify()) {
+          created = true;
+        }
+      }
+      if (response.isProgressNotify()) {
+        progressAnswered.set(true);
+      }
       if (!response.getEvents().isEmpty()) {
         tracker.answered();
         outcome.complete(WatchOutcome.CHANGED);
@@ -161,6 +241,9 @@ final class EtcdWatch implements Watchable {
         tracker.answered();
         outcome.complete(WatchOutcome.CHANGED);
         return;
+      }
+      synchronized (this) {
+        lastActivity = System.nanoTime();
       }
       DcsException classified = EtcdErrors.classify(error, false, what);
       if (EtcdErrors.serverAnswered(classified.kind())) {
