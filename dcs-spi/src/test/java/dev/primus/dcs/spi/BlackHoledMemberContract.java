@@ -63,6 +63,15 @@ public abstract class BlackHoledMemberContract {
    */
   protected abstract int memberToBlackHole(NetnsLab lab, KeyValueStore client) throws Exception;
 
+  /**
+   * The lease the check keeps alive. A store whose leases have connections of their own (ZooKeeper: a
+   * session per lease) should return one connected to the same member as the store's own connection,
+   * so that black-holing that member tests both.
+   */
+  protected Lease grantLease(KeyValueStore client, Duration ttl) throws Exception {
+    return client.grant(ttl);
+  }
+
   /** The lease TTL (and session timeout) of the clients; Patroni's setup in issue 11 used ttl 20. */
   protected Duration ttl() {
     return Duration.ofSeconds(10);
@@ -99,7 +108,7 @@ public abstract class BlackHoledMemberContract {
       String prefix = "/primus-blackhole-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) + "/";
       String leader = prefix + "leader";
       String config = prefix + "config";
-      Lease lease = client.grant(ttl);
+      Lease lease = grantLease(client, ttl);
       assertInstanceOf(WriteResult.Written.class, client.createIfAbsent(leader, "me", Optional.of(lease)));
       WriteResult.Written cfg = assertInstanceOf(WriteResult.Written.class,
           client.createIfAbsent(config, "v0", Optional.empty()));
