@@ -64,9 +64,9 @@ import java.util.function.Supplier;
  * (a host whose packets are dropped keeps its TCP connection "ready" for a long while) the attempt that
  * went there ends at its deadline and the next one asks another member: the request gives way after one
  * attempt, not after the whole {@code retryTimeout} (issue 11: the old single deadline pinned the lock
- * renewal on the silent member until the agent demoted). Keep-alive pings (every 10 s, gRPC's minimum,
- * only while calls are open, as etcd permits) then close the dead connection so the balancer stops
- * picking it.
+ * renewal on the silent member until the agent demoted). The balancer then passes over that member
+ * ({@link SilentMembers}) until keep-alive pings (every 10 s, gRPC's minimum, only while calls are
+ * open, as etcd permits) have closed its dead connection.
  *
  * <p>Redoing a request after an attempt whose answer was lost is safe for reads, lease keep-alives,
  * revokes and unconditional puts. The conditional writes are redone too, because their compare makes a
@@ -90,13 +90,16 @@ public final class EtcdKeyValueStore implements KeyValueStore {
   private final EtcdWatch watch;
   private final ConnectionTracker tracker;
   private final ConnectBackoff backoff;
+  private final SilentMembers silentMembers;
   private final Duration retryTimeout;
   private final Duration attemptTimeout;
   private final String description;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EtcdKeyValueStore(Client client, ConnectionTracker tracker, Duration retryTimeout, String description) {
+  private EtcdKeyValueStore(Client client, SilentMembers silentMembers, ConnectionTracker tracker,
+      Duration retryTimeout, String description) {
     this.client = client;
+    this.silentMembers = silentMembers;
     this.kv = client.getKVClient();
     this.leases = client.getLeaseClient();
     this.tracker = tracker;
@@ -122,9 +125,6 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     Duration attempt = attemptTimeout(retryTimeout);
     ClientBuilder builder = Client.builder()
         .endpoints(config.endpoints())
-        // Round robin over the members (jetcd's default, named so it cannot change under us): every call
-        // goes to the next ready member, so a redone attempt asks another one.
-        .loadBalancerPolicy("round_robin")
         // Fail fast when no member is reachable rather than queueing until the deadline: the caller
         // learns "unavailable, nothing sent" at once, and the connection state follows.
         .waitForReady(false)
@@ -140,8 +140,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         // answered within one attempt's time.
         .keepaliveTime(Duration.ofSeconds(10))
         .keepaliveTimeout(max(attempt, Duration.ofSeconds(1)))
-        .keepaliveWithoutCalls(false)
-        .interceptor(new DeadlineInterceptor(attempt), new KeepAliveOnceInterceptor());
+        .keepaliveWithoutCalls(false);
     if (config.username().isPresent()) {
       builder.user(ByteSequence.from(config.username().get(), UTF_8))
           .password(ByteSequence.from(config.password().orElseThrow(), UTF_8));
@@ -150,7 +149,18 @@ public final class EtcdKeyValueStore implements KeyValueStore {
       builder.sslContext(Tls.clientContext(config));
     }
     String description = "etcd3 " + config.endpoints();
-    return new EtcdKeyValueStore(builder.build(), new ConnectionTracker(ttl), retryTimeout, description);
+    // Round robin over the members: every call goes to the next ready member, so a redone attempt asks
+    // another one, passing over a member whose calls just ran into their deadline until keep-alive has
+    // had time to close its connection.
+    SilentMembers silent = SilentMembers.register(Duration.ofSeconds(10).plus(attempt.multipliedBy(2)));
+    builder.loadBalancerPolicy(silent.policyName())
+        .interceptor(silent.interceptor(), new DeadlineInterceptor(attempt), new KeepAliveOnceInterceptor());
+    try {
+      return new EtcdKeyValueStore(builder.build(), silent, new ConnectionTracker(ttl), retryTimeout, description);
+    } catch (RuntimeException e) {
+      silent.close();
+      throw e;
+    }
   }
 
   @Override
@@ -309,6 +319,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       client.close();
+      silentMembers.close();
     }
   }
 

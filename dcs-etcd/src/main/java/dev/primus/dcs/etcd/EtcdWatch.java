@@ -17,7 +17,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The native prefix watch: one etcd watch per {@link #awaitChange} or {@link #awaitChangeAsync} call, started at
@@ -36,9 +35,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * anything on its stream (no answer, no event, no error). A silent watch reports
  * {@link WatchOutcome#CHANGED} (spurious changes are allowed): the caller re-reads, which its request
  * attempts route to a member that answers, and watches again on a new stream, which the round-robin
- * balancer places on the next member. A stream etcd has confirmed is judged so only once this store has
- * seen etcd answer a progress request, so a server that ignores them does not turn every watch into a
- * poll; one it never confirmed is judged so always.
+ * balancer places on the next member (passing over a member that just left a request unanswered). etcd
+ * answers progress requests since 3.4 (Debian 12 ships 3.4.23); an older server would make a watch on a
+ * quiet prefix wake spuriously every two intervals, costing a read each time.
  */
 final class EtcdWatch implements Watchable {
   private final EtcdKeyValueStore store;
@@ -46,8 +45,6 @@ final class EtcdWatch implements Watchable {
   private final ConnectionTracker tracker;
   private final Duration retryTimeout;
   private final long probeNanos;
-  /** Whether etcd has answered a progress request on any of this store's watches. */
-  private final AtomicBoolean progressAnswered = new AtomicBoolean();
 
   EtcdWatch(EtcdKeyValueStore store, Watch client, ConnectionTracker tracker, Duration retryTimeout,
       Duration probeInterval) {
@@ -156,7 +153,6 @@ final class EtcdWatch implements Watchable {
     private long brokenSince;
     private DcsException lastError;
     // Guarded by this: the silence probe (see the class comment). Activity is anything jetcd reports.
-    private boolean created;
     private long lastActivity = System.nanoTime();
     private long probeSentAt;
     private boolean probeSent;
@@ -189,11 +185,8 @@ final class EtcdWatch implements Watchable {
       boolean silent;
       synchronized (this) {
         w = watcher;
-        // Nothing at all (no event, no answer, no error) since the last probe, a whole interval ago. A
-        // stream etcd has not even confirmed is silent so; a confirmed one only if etcd is known to
-        // answer progress requests.
-        boolean quiet = probeSent && lastActivity - probeSentAt < 0 && now - probeSentAt >= probeNanos;
-        silent = quiet && (!created || progressAnswered.get());
+        // Nothing at all (no event, no answer, no error) since the last probe, a whole interval ago.
+        silent = probeSent && lastActivity - probeSentAt < 0 && now - probeSentAt >= probeNanos;
         if (!silent) {
           probeSent = true;
           probeSentAt = now;
@@ -215,12 +208,6 @@ final class EtcdWatch implements Watchable {
     public void onNext(WatchResponse response) {
       synchronized (this) {
         lastActivity = System.nanoTime();
-        if (response.isCreatedNotify()) {
-          created = true;
-        }
-      }
-      if (response.isProgressNotify()) {
-        progressAnswered.set(true);
       }
       if (!response.getEvents().isEmpty()) {
         tracker.answered();

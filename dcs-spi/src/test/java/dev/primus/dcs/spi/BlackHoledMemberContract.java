@@ -37,8 +37,9 @@ import org.junit.jupiter.api.Timeout;
  *   <li>the leader key is re-written with a compare-value-and-set every {@code retryTimeout / 6}, reads,
  *       a compare-and-set and a create-if-absent succeed, each within {@code retryTimeout};</li>
  *   <li>watches opened before the fault (one per member, opened back to back so a balancing client
- *       spreads them) see a change made through a client of a healthy member within
- *       {@link #watchBound()}, re-reading and watching again after each wake-up as the agent does.</li>
+ *       spreads them) on a prefix nothing else writes to see a change made through a client of a
+ *       healthy member within {@link #watchBound()}, re-reading and watching again after each wake-up
+ *       as the agent does.</li>
  * </ul>
  * It prints the figures: the first answered request after the fault, the slowest request, the longest
  * renewal gap and the watch recovery time. It skips, saying why, when {@link NetnsLab#unavailable()}.
@@ -120,19 +121,21 @@ public abstract class BlackHoledMemberContract {
       KeyValueStore other = newClientOf(lab, healthy, ttl, retry);
       closing.add(other);
 
-      // Watches, opened back to back before the fault.
-      Snapshot before = client.read(prefix);
+      // Watches, opened back to back before the fault, on a prefix nothing else writes to: a stream on the
+      // black-holed member must be noticed although no event is due.
+      String watched = prefix + "watched/";
+      Snapshot before = client.read(watched);
       Watchable watch = client.watcher().orElse(new PollingWatch(client, Duration.ofMillis(200)));
       AtomicLong changedAt = new AtomicLong();
       List<Long> watchLatencies = Collections.synchronizedList(new ArrayList<>());
       List<String> watchErrors = Collections.synchronizedList(new ArrayList<>());
       List<Optional<PendingChange>> first = new ArrayList<>();
       for (int i = 0; i < MEMBERS; i++) {
-        first.add(watch.awaitChangeAsync(prefix, before.revision()));
+        first.add(watch.awaitChangeAsync(watched, before.revision()));
       }
       for (Optional<PendingChange> p : first) {
         p.ifPresent(closing::add);
-        threads.add(start("watch", () -> followChanges(client, watch, prefix, before.revision(), p, changedAt,
+        threads.add(start("watch", () -> followChanges(client, watch, watched, before.revision(), p, changedAt,
             stop, watchLatencies, watchErrors)));
       }
 
@@ -170,7 +173,7 @@ public abstract class BlackHoledMemberContract {
 
       // A change through a healthy member; every watch must see it.
       changedAt.set(System.nanoTime());
-      other.put(prefix + "changed", "yes", Optional.empty());
+      other.put(watched + "changed", "yes", Optional.empty());
       long watchDeadline = changedAt.get() + watchBound().toNanos();
       while (watchLatencies.size() + watchErrors.size() < MEMBERS && System.nanoTime() < watchDeadline) {
         Thread.sleep(20);
