@@ -113,8 +113,11 @@ final class EtcdErrors {
         || text.contains("permission denied");
   }
 
-  /** Evidence that the request never reached a server: no connection could be made. */
-  private static boolean notSent(Throwable t) {
+  /**
+   * Evidence that the request never reached a server: no connection could be made. gRPC's round robin
+   * only sends calls to members it is connected to, so this means no member is reachable right now.
+   */
+  static boolean notSent(Throwable t) {
     return hasCause(t, ConnectException.class) || hasCause(t, NoRouteToHostException.class)
         || hasCause(t, UnknownHostException.class) || hasCause(t, UnresolvedAddressException.class);
   }

@@ -371,6 +371,11 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         if (e.kind() != Kind.TIMEOUT && e.kind() != Kind.UNAVAILABLE) {
           throw failed(e, started);
         }
+        if (mutation && !lost && e.kind() == Kind.UNAVAILABLE && EtcdErrors.notSent(e.getCause())) {
+          // No member reachable and nothing sent: the writer learns it at once, as before; reads keep
+          // trying within the retry timeout (jetcd did so for them before as well).
+          throw failed(e, started);
+        }
         last = e;
         lost |= e.kind() == Kind.TIMEOUT;
       }
