@@ -96,8 +96,12 @@ final class EtcdErrors {
         yield text.contains("too large") || text.contains("larger than") ? Kind.INVALID_REQUEST : Kind.INTERNAL;
       }
       case OUT_OF_RANGE -> Kind.INVALID_REQUEST;
-      // An HTTP/2 stream reset or a broken connection surfaces as INTERNAL/UNKNOWN with an I/O cause.
-      case INTERNAL, UNKNOWN -> hasCause(t, IOException.class) ? (mutation ? Kind.TIMEOUT : Kind.UNAVAILABLE)
+      // etcd passes Go's context errors on as UNKNOWN: the call's deadline ran out on the member (a
+      // follower waiting for a leader that is gone); the proposal may still be applied.
+      case UNKNOWN -> text.contains("context deadline exceeded") || text.contains("context canceled") ? Kind.TIMEOUT
+          // An HTTP/2 stream reset or a broken connection surfaces as INTERNAL/UNKNOWN with an I/O cause.
+          : hasCause(t, IOException.class) ? (mutation ? Kind.TIMEOUT : Kind.UNAVAILABLE) : Kind.INTERNAL;
+      case INTERNAL -> hasCause(t, IOException.class) ? (mutation ? Kind.TIMEOUT : Kind.UNAVAILABLE)
           : Kind.INTERNAL;
       default -> Kind.INTERNAL;
     };

@@ -37,9 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * keep-alive ping goes unanswered (10 s and more), and with several threads sharing the rotation a
  * request's next attempt can land on the same silent member again (measured: all three attempts of
  * one read on the black-holed member). So an interceptor marks the member behind every call that ends
- * in {@code DEADLINE_EXCEEDED} as silent for {@code quarantine}, and the balancer's picker re-picks
- * (once per member) when round robin offers a silent one; when every member is silent it takes what
- * round robin offers. A member that answers late is only avoided for a while, never dropped.
+ * in {@code DEADLINE_EXCEEDED} as silent for {@code quarantine} (and clears the mark when a call on it
+ * is answered), and the balancer's picker re-picks when round robin offers a silent one; when every
+ * member is silent (an election can make every member time out once) it takes the one marked longest
+ * ago. A member that answers late is only avoided for a while, never dropped.
  *
  * <p>The balancer is round robin itself, wrapped: it is registered in gRPC's default registry under a
  * name unique to this store (jetcd takes a policy name, not a balancer), and deregistered by
@@ -100,17 +101,24 @@ final class SilentMembers implements AutoCloseable {
     LoadBalancerRegistry.getDefaultRegistry().deregister(provider);
   }
 
-  private boolean isSilent(LoadBalancer.Subchannel subchannel) {
+  /** Until when the subchannel's member is passed over (nanoTime), or 0 if it is not. */
+  private long silentUntil(LoadBalancer.Subchannel subchannel) {
     List<SocketAddress> of = addresses.get(subchannel);
     if (of == null) {
-      return false;
+      return 0;
     }
     for (SocketAddress a : of) {
       if (isSilent(a)) {
-        return true;
+        Long until = silentUntil.get(a);
+        return until == null ? 0 : until;
       }
     }
-    return false;
+    return 0;
+  }
+
+  /** A call on {@code member} was answered: it is not silent (any more). */
+  void markAnswered(SocketAddress member) {
+    silentUntil.remove(member);
   }
 
   /** Marks the member behind a call that ran into its deadline. */
@@ -124,7 +132,12 @@ final class SilentMembers implements AutoCloseable {
           super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
             @Override
             public void onClose(Status status, Metadata trailers) {
-              if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+              if (status.isOk()) {
+                SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+                if (remote != null) {
+                  markAnswered(remote);
+                }
+              } else if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
                 SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
                 if (remote == null) {
                   remote = remoteOf(status.getDescription());
@@ -241,7 +254,11 @@ final class SilentMembers implements AutoCloseable {
     }
   }
 
-  /** Re-picks while round robin offers a silent member, at most a few times. */
+  /**
+   * Re-picks while round robin offers a silent member, at most a few times; when all are silent, takes
+   * the one marked longest ago (during an election every member may time out once; the black-holed one
+   * keeps timing out and is marked again and again).
+   */
   private final class Picker extends LoadBalancer.SubchannelPicker {
     private static final int MAX_REPICKS = 8;
     private final LoadBalancer.SubchannelPicker delegate;
@@ -253,18 +270,30 @@ final class SilentMembers implements AutoCloseable {
     @Override
     public LoadBalancer.PickResult pickSubchannel(LoadBalancer.PickSubchannelArgs args) {
       LoadBalancer.PickResult first = delegate.pickSubchannel(args);
-      if (silentMembersKnown() && first.getSubchannel() != null && isSilent(first.getSubchannel())) {
-        for (int i = 0; i < MAX_REPICKS; i++) {
-          LoadBalancer.PickResult next = delegate.pickSubchannel(args);
-          if (next.getSubchannel() == null) {
-            break;
-          }
-          if (!isSilent(next.getSubchannel())) {
-            return next;
-          }
+      if (!silentMembersKnown() || first.getSubchannel() == null) {
+        return first;
+      }
+      long firstUntil = silentUntil(first.getSubchannel());
+      if (firstUntil == 0) {
+        return first;
+      }
+      LoadBalancer.PickResult best = first;
+      long bestUntil = firstUntil;
+      for (int i = 0; i < MAX_REPICKS; i++) {
+        LoadBalancer.PickResult next = delegate.pickSubchannel(args);
+        if (next.getSubchannel() == null) {
+          break;
+        }
+        long until = silentUntil(next.getSubchannel());
+        if (until == 0) {
+          return next;
+        }
+        if (until - bestUntil < 0) {
+          best = next;
+          bestUntil = until;
         }
       }
-      return first;
+      return best;
     }
   }
 

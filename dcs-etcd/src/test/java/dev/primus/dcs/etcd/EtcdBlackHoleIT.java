@@ -112,7 +112,7 @@ class EtcdBlackHoleIT extends BlackHoledMemberContract {
     throw new IllegalStateException("etcd at " + address + " not healthy within " + START_TIMEOUT + ": " + last);
   }
 
-  private String metrics(String address) throws IOException, InterruptedException {
+  String metrics(String address) throws IOException, InterruptedException {
     return http.send(HttpRequest.newBuilder(URI.create("http://" + address + ":2381/metrics"))
         .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
   }
