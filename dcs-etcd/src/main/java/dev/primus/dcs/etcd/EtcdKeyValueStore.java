@@ -154,7 +154,8 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     // had time to close its connection.
     SilentMembers silent = SilentMembers.register(Duration.ofSeconds(10).plus(attempt.multipliedBy(2)));
     builder.loadBalancerPolicy(silent.policyName())
-        .interceptor(silent.interceptor(), new DeadlineInterceptor(attempt), new KeepAliveOnceInterceptor());
+        .interceptor(silent.interceptor(), new DeadlineInterceptor(attempt), new RequireLeaderInterceptor(),
+            new KeepAliveOnceInterceptor());
     try {
       return new EtcdKeyValueStore(builder.build(), silent, new ConnectionTracker(ttl), retryTimeout, description);
     } catch (RuntimeException e) {

@@ -169,9 +169,14 @@ final class EtcdWatch implements Watchable {
       scheduleProbe();
     }
 
+    /**
+     * On the JDK's one shared delay thread, run there directly: a probe only writes to the stream, and
+     * without an executor of its own the delayed task would get a new thread each time on a small
+     * machine (the common pool has no parallelism there).
+     */
     private void scheduleProbe() {
       if (!outcome.isDone()) {
-        CompletableFuture.delayedExecutor(probeNanos, TimeUnit.NANOSECONDS).execute(this::probe);
+        CompletableFuture.delayedExecutor(probeNanos, TimeUnit.NANOSECONDS, Runnable::run).execute(this::probe);
       }
     }
 
