@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Gives every gRPC call but the watch stream a deadline, so a request to a member that stopped
  * answering is cancelled on the wire (and reported as {@code DEADLINE_EXCEEDED}) instead of hanging.
+ * The deadline is one attempt's ({@link EtcdKeyValueStore#attemptTimeout}), not the whole retry
+ * timeout, so the store has time left to ask another member.
  *
  * <p>jetcd has no per-request deadline option for most calls, hence an interceptor. The watch is
  * exempt because it is meant to stay open; {@code LeaseKeepAlive} is not, because the store only uses

@@ -96,8 +96,12 @@ final class EtcdErrors {
         yield text.contains("too large") || text.contains("larger than") ? Kind.INVALID_REQUEST : Kind.INTERNAL;
       }
       case OUT_OF_RANGE -> Kind.INVALID_REQUEST;
-      // An HTTP/2 stream reset or a broken connection surfaces as INTERNAL/UNKNOWN with an I/O cause.
-      case INTERNAL, UNKNOWN -> hasCause(t, IOException.class) ? (mutation ? Kind.TIMEOUT : Kind.UNAVAILABLE)
+      // etcd passes Go's context errors on as UNKNOWN: the call's deadline ran out on the member (a
+      // follower waiting for a leader that is gone); the proposal may still be applied.
+      case UNKNOWN -> text.contains("context deadline exceeded") || text.contains("context canceled") ? Kind.TIMEOUT
+          // An HTTP/2 stream reset or a broken connection surfaces as INTERNAL/UNKNOWN with an I/O cause.
+          : hasCause(t, IOException.class) ? (mutation ? Kind.TIMEOUT : Kind.UNAVAILABLE) : Kind.INTERNAL;
+      case INTERNAL -> hasCause(t, IOException.class) ? (mutation ? Kind.TIMEOUT : Kind.UNAVAILABLE)
           : Kind.INTERNAL;
       default -> Kind.INTERNAL;
     };
@@ -113,8 +117,11 @@ final class EtcdErrors {
         || text.contains("permission denied");
   }
 
-  /** Evidence that the request never reached a server: no connection could be made. */
-  private static boolean notSent(Throwable t) {
+  /**
+   * Evidence that the request never reached a server: no connection could be made. gRPC's round robin
+   * only sends calls to members it is connected to, so this means no member is reachable right now.
+   */
+  static boolean notSent(Throwable t) {
     return hasCause(t, ConnectException.class) || hasCause(t, NoRouteToHostException.class)
         || hasCause(t, UnknownHostException.class) || hasCause(t, UnresolvedAddressException.class);
   }

@@ -58,15 +58,31 @@ import java.util.function.Supplier;
  *   <li>the watch is a native prefix watch from the caller's revision.
  * </ul>
  *
- * <p>Every request has a deadline of {@code retryTimeout}: jetcd's own retries (for reads and other
- * requests that are safe to redo) stay within it, and each gRPC call carries it on the wire. Writes are
- * never retried here: a write whose answer was lost is reported as {@link Kind#TIMEOUT}, outcome
- * unknown. The {@link ConnectionState} follows the outcomes: {@code SUSPENDED} from the first request
- * etcd did not answer, {@code LOST} once that has lasted the TTL, {@code RECONNECTED} after.
+ * <p>A request has {@code retryTimeout} in all, spent in attempts of {@link #attemptTimeout} each (a
+ * third of it, so at least two attempts fit), every attempt a gRPC call with that deadline on the wire.
+ * gRPC's round-robin balancer sends each call to the next member, so when one member stops answering
+ * (a host whose packets are dropped keeps its TCP connection "ready" for a long while) the attempt that
+ * went there ends at its deadline and the next one asks another member: the request gives way after one
+ * attempt, not after the whole {@code retryTimeout} (issue 11: the old single deadline pinned the lock
+ * renewal on the silent member until the agent demoted). The balancer then passes over that member
+ * ({@link SilentMembers}) until keep-alive pings (every 10 s, gRPC's minimum, only while calls are
+ * open, as etcd permits) have closed its dead connection.
+ *
+ * <p>Redoing a request after an attempt whose answer was lost is safe for reads, lease keep-alives,
+ * revokes and unconditional puts. The conditional writes are redone too, because their compare makes a
+ * duplicate harmless, and the outcome of the redo is reconciled: a {@code create} or compare-and-set
+ * whose redo finds the key already holding exactly the value (and lease) it writes reports
+ * {@link WriteResult.Written} (the lost attempt wrote it); a conditional delete whose redo finds the key
+ * gone reports {@link DeleteResult#ABSENT}. A write none of whose attempts got an answer is reported as
+ * {@link Kind#TIMEOUT}, outcome unknown. The {@link ConnectionState} follows the outcomes:
+ * {@code SUSPENDED} from the first request etcd did not answer, {@code LOST} once that has lasted the
+ * TTL, {@code RECONNECTED} after.
  */
 public final class EtcdKeyValueStore implements KeyValueStore {
   /** Slack over the gRPC deadline, so the call's own DEADLINE_EXCEEDED normally arrives first. */
-  private static final long WAIT_SLACK_MILLIS = 500;
+  private static final long WAIT_SLACK_MILLIS = 200;
+  /** Below this much time left, no further attempt is started. */
+  private static final long MIN_ATTEMPT_MILLIS = 50;
 
   private final Client client;
   private final KV kv;
@@ -74,19 +90,24 @@ public final class EtcdKeyValueStore implements KeyValueStore {
   private final EtcdWatch watch;
   private final ConnectionTracker tracker;
   private final ConnectBackoff backoff;
+  private final SilentMembers silentMembers;
   private final Duration retryTimeout;
+  private final Duration attemptTimeout;
   private final String description;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EtcdKeyValueStore(Client client, ConnectionTracker tracker, Duration retryTimeout, String description) {
+  private EtcdKeyValueStore(Client client, SilentMembers silentMembers, ConnectionTracker tracker,
+      Duration retryTimeout, String description) {
     this.client = client;
+    this.silentMembers = silentMembers;
     this.kv = client.getKVClient();
     this.leases = client.getLeaseClient();
     this.tracker = tracker;
     this.backoff = ConnectBackoff.of(client);
     this.retryTimeout = retryTimeout;
+    this.attemptTimeout = attemptTimeout(retryTimeout);
     this.description = description;
-    this.watch = new EtcdWatch(this, client.getWatchClient(), tracker, retryTimeout);
+    this.watch = new EtcdWatch(this, client.getWatchClient(), tracker, retryTimeout, attemptTimeout);
   }
 
   /**
@@ -101,6 +122,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     Objects.requireNonNull(config, "config");
     requirePositive(ttl, "ttl");
     requirePositive(retryTimeout, "retryTimeout");
+    Duration attempt = attemptTimeout(retryTimeout);
     ClientBuilder builder = Client.builder()
         .endpoints(config.endpoints())
         // Fail fast when no member is reachable rather than queueing until the deadline: the caller
@@ -109,14 +131,16 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         .retryDelay(100)
         .retryMaxDelay(1000)
         .retryMaxAttempts(Integer.MAX_VALUE)
-        .retryMaxDuration(retryTimeout)
-        .connectTimeout(min(retryTimeout, Duration.ofSeconds(5)))
-        // etcd refuses pings more often than every 5 s (its grpc-keepalive-min-time) and pings on idle
-        // connections; request deadlines detect dead members anyway.
+        // jetcd's own retries (reads on UNAVAILABLE) stay within one attempt of the store's.
+        .retryMaxDuration(attempt)
+        .connectTimeout(min(attempt, Duration.ofSeconds(5)))
+        // A member whose packets vanish keeps its connection "ready" until a ping goes unanswered. gRPC
+        // pings no more often than every 10 s (its floor), etcd tolerates pings every 5 s but only while
+        // a call is open (permit-without-stream is off), so: 10 s, with calls only; the ping must be
+        // answered within one attempt's time.
         .keepaliveTime(Duration.ofSeconds(10))
-        .keepaliveTimeout(max(retryTimeout, Duration.ofSeconds(1)))
-        .keepaliveWithoutCalls(false)
-        .interceptor(new DeadlineInterceptor(retryTimeout), new KeepAliveOnceInterceptor());
+        .keepaliveTimeout(max(attempt, Duration.ofSeconds(1)))
+        .keepaliveWithoutCalls(false);
     if (config.username().isPresent()) {
       builder.user(ByteSequence.from(config.username().get(), UTF_8))
           .password(ByteSequence.from(config.password().orElseThrow(), UTF_8));
@@ -125,7 +149,19 @@ public final class EtcdKeyValueStore implements KeyValueStore {
       builder.sslContext(Tls.clientContext(config));
     }
     String description = "etcd3 " + config.endpoints();
-    return new EtcdKeyValueStore(builder.build(), new ConnectionTracker(ttl), retryTimeout, description);
+    // Round robin over the members: every call goes to the next ready member, so a redone attempt asks
+    // another one, passing over a member whose calls just ran into their deadline until keep-alive has
+    // had time to close its connection.
+    SilentMembers silent = SilentMembers.register(Duration.ofSeconds(10).plus(attempt.multipliedBy(2)));
+    builder.loadBalancerPolicy(silent.policyName())
+        .interceptor(silent.interceptor(), new DeadlineInterceptor(attempt), new RequireLeaderInterceptor(),
+            new KeepAliveOnceInterceptor());
+    try {
+      return new EtcdKeyValueStore(builder.build(), silent, new ConnectionTracker(ttl), retryTimeout, description);
+    } catch (RuntimeException e) {
+      silent.close();
+      throw e;
+    }
   }
 
   @Override
@@ -185,12 +221,12 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     ByteSequence k = bytes(key);
     PutOption put = putOption(lease);
     // Patroni's leader race: compare CREATE revision == 0, i.e. the key does not exist.
-    TxnResponse r = call("create " + key, true, () -> kv.txn()
+    Answer<TxnResponse> r = attempts("create " + key, true, () -> kv.txn()
         .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
         .Then(Op.put(k, bytes(value), put))
         .Else(Op.get(k, GetOption.DEFAULT))
         .commit());
-    return writeOutcome(r);
+    return reconciled(writeOutcome(r.value()), r.earlierLost(), value, lease);
   }
 
   @Override
@@ -198,12 +234,13 @@ public final class EtcdKeyValueStore implements KeyValueStore {
       throws DcsException {
     ByteSequence k = bytes(key);
     PutOption put = putOption(lease);
-    TxnResponse r = call("compare-and-set " + key + " at version " + expectedVersion, true, () -> kv.txn()
-        .If(modRevisionIs(k, expectedVersion), exists(k))
-        .Then(Op.put(k, bytes(value), put))
-        .Else(Op.get(k, GetOption.DEFAULT))
-        .commit());
-    return writeOutcome(r);
+    Answer<TxnResponse> r = attempts("compare-and-set " + key + " at version " + expectedVersion, true,
+        () -> kv.txn()
+            .If(modRevisionIs(k, expectedVersion), exists(k))
+            .Then(Op.put(k, bytes(value), put))
+            .Else(Op.get(k, GetOption.DEFAULT))
+            .commit());
+    return reconciled(writeOutcome(r.value()), r.earlierLost(), value, lease);
   }
 
   @Override
@@ -213,12 +250,12 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     ByteSequence expected = bytes(expectedValue);
     PutOption put = putOption(lease);
     // etcd fails a VALUE compare on a missing key, so an absent key is a conflict, never a create.
-    TxnResponse r = call("compare-value-and-set " + key, true, () -> kv.txn()
+    Answer<TxnResponse> r = attempts("compare-value-and-set " + key, true, () -> kv.txn()
         .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.value(expected)))
         .Then(Op.put(k, bytes(value), put))
         .Else(Op.get(k, GetOption.DEFAULT))
         .commit());
-    return writeOutcome(r);
+    return reconciled(writeOutcome(r.value()), r.earlierLost(), value, lease);
   }
 
   @Override
@@ -283,6 +320,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       client.close();
+      silentMembers.close();
     }
   }
 
@@ -293,37 +331,125 @@ public final class EtcdKeyValueStore implements KeyValueStore {
 
   // ---------------------------------------------------------------------------------------------
 
-  /**
-   * Runs one request and waits for it within the deadline, feeding the connection tracker.
-   *
-   * @param mutation whether the request writes, so that a lost answer is an unknown outcome
-   */
+  /** What a request's attempts came to: the answer, and whether an earlier attempt's answer was lost. */
+  private record Answer<T>(T value, boolean earlierLost) {}
+
+  /** {@link #attempts} for requests whose redo needs no reconciling. */
   private <T> T call(String what, boolean mutation, Supplier<CompletableFuture<T>> request) throws DcsException {
+    return attempts(what, mutation, request).value();
+  }
+
+  /**
+   * Runs one request in attempts of {@link #attemptTimeout} until one is answered or {@code retryTimeout}
+   * has passed, feeding the connection tracker. Each attempt is a new gRPC call, which the round-robin
+   * balancer sends to the next member; an attempt is redone after a lost answer ({@link Kind#TIMEOUT})
+   * or an unreachable member ({@link Kind#UNAVAILABLE}), never after an answer (an error etcd gave).
+   *
+   * @param mutation whether the request writes, so that a lost answer makes the outcome unknown
+   */
+  private <T> Answer<T> attempts(String what, boolean mutation, Supplier<CompletableFuture<T>> request)
+      throws DcsException {
     ensureOpen(what);
     beforeRequest();
     long started = tracker.now();
+    long end = System.nanoTime() + retryTimeout.toNanos();
+    boolean lost = false;
+    int count = 0;
+    DcsException last;
+    while (true) {
+      count++;
+      long attemptStart = System.nanoTime();
+      long wait = Math.min(attemptTimeout.toNanos(), Math.max(0, end - attemptStart))
+          + TimeUnit.MILLISECONDS.toNanos(WAIT_SLACK_MILLIS);
+      try {
+        T result = attempt(what, mutation, request, wait);
+        tracker.answered();
+        return new Answer<>(result, lost);
+      } catch (DcsException e) {
+        if (Thread.currentThread().isInterrupted()) {
+          throw e;
+        }
+        if (e.kind() != Kind.TIMEOUT && e.kind() != Kind.UNAVAILABLE) {
+          throw failed(e, started);
+        }
+        if (mutation && !lost && e.kind() == Kind.UNAVAILABLE && EtcdErrors.notSent(e.getCause())) {
+          // No member reachable and nothing sent: the writer learns it at once, as before; reads keep
+          // trying within the retry timeout (jetcd did so for them before as well).
+          throw failed(e, started);
+        }
+        last = e;
+        lost |= e.kind() == Kind.TIMEOUT;
+      }
+      long left = end - System.nanoTime();
+      if (left < TimeUnit.MILLISECONDS.toNanos(MIN_ATTEMPT_MILLIS) || closed.get()) {
+        break;
+      }
+      // A member that refused at once: let gRPC try to connect again, and do not spin.
+      backoff.reset();
+      long quick = TimeUnit.MILLISECONDS.toNanos(100) - (System.nanoTime() - attemptStart);
+      if (quick > 0) {
+        try {
+          TimeUnit.NANOSECONDS.sleep(Math.min(quick, left));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new DcsException(mutation && lost ? Kind.TIMEOUT : Kind.UNAVAILABLE,
+              what + ": interrupted while waiting for etcd", e);
+        }
+      }
+    }
+    Kind kind = mutation && lost ? Kind.TIMEOUT : last.kind();
+    String outcome = mutation && lost ? " (outcome unknown)" : "";
+    throw failed(new DcsException(kind, what + ": no answer from " + description + " within "
+        + retryTimeout.toMillis() + " ms, " + count + (count == 1 ? " attempt" : " attempts") + outcome
+        + "; last: " + last.getMessage(), last), started);
+  }
+
+  /** One attempt: one gRPC call, waited for {@code waitNanos} at most. */
+  private <T> T attempt(String what, boolean mutation, Supplier<CompletableFuture<T>> request, long waitNanos)
+      throws DcsException {
     CompletableFuture<T> future;
     try {
       future = request.get();
     } catch (RuntimeException e) {
-      throw failed(EtcdErrors.classify(e, mutation, what), started);
+      throw EtcdErrors.classify(e, mutation, what);
     }
     try {
-      T result = future.get(retryTimeout.toMillis() + WAIT_SLACK_MILLIS, TimeUnit.MILLISECONDS);
-      tracker.answered();
-      return result;
+      return future.get(waitNanos, TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
-      throw failed(EtcdErrors.classify(e.getCause(), mutation, what), started);
+      throw EtcdErrors.classify(e.getCause(), mutation, what);
     } catch (TimeoutException e) {
       future.cancel(true);
-      throw failed(new DcsException(Kind.TIMEOUT,
-          what + ": no answer from " + description + " within " + retryTimeout.toMillis() + " ms", e), started);
+      throw new DcsException(Kind.TIMEOUT, what + ": no answer within " + attemptTimeout.toMillis() + " ms", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       future.cancel(true);
       // The request may have been sent: the outcome is unknown, as for a timeout.
       throw new DcsException(Kind.TIMEOUT, what + ": interrupted while waiting for etcd", e);
     }
+  }
+
+  /**
+   * A conflict that a redo met may be the lost attempt's own write: when the key holds exactly the value
+   * (and the lease) this request writes, it is reported as written. A compare-and-set has no other way to
+   * leave that state behind it, and a racer writing the very same bytes under this caller's own lease
+   * cannot happen.
+   */
+  static WriteResult reconciled(WriteResult result, boolean earlierLost, String value, Optional<Lease> lease) {
+    if (!earlierLost || !(result instanceof WriteResult.Conflict c) || c.current().isEmpty()) {
+      return result;
+    }
+    KeyValue current = c.current().get();
+    Optional<String> leaseId = lease.map(Lease::id);
+    if (current.value().equals(value) && current.leaseId().equals(leaseId)) {
+      return new WriteResult.Written(current.version());
+    }
+    return result;
+  }
+
+  /** The deadline of one attempt: a third of {@code retryTimeout}, at least two attempts' worth. */
+  static Duration attemptTimeout(Duration retryTimeout) {
+    long total = retryTimeout.toMillis();
+    return Duration.ofMillis(Math.max(1, Math.max(total / 3, Math.min(total / 2, 500))));
   }
 
   private DcsException failed(DcsException e, long started) {

@@ -27,18 +27,32 @@ import java.util.concurrent.TimeoutException;
  * wait fails with a {@link DcsException} only when the watch has not been (re)established for
  * {@code retryTimeout}, or when it ends the wait on an error it will not retry ({@code no leader},
  * authentication); a compacted start revision is reported as a change, so the caller re-reads.
+ *
+ * <p>A member whose packets are dropped reports no error at all: its stream just falls silent, and
+ * gRPC's keep-alive ping notices only after 10 s and more. So every open watch asks etcd for a progress
+ * notification ({@code WatchProgressRequest}, etcd 3.4+) every {@code probeInterval} (a third of the
+ * retry timeout) and is deemed silent when a whole interval after such a request passed without
+ * anything on its stream (no answer, no event, no error). A silent watch reports
+ * {@link WatchOutcome#CHANGED} (spurious changes are allowed): the caller re-reads, which its request
+ * attempts route to a member that answers, and watches again on a new stream, which the round-robin
+ * balancer places on the next member (passing over a member that just left a request unanswered). etcd
+ * answers progress requests since 3.4 (Debian 12 ships 3.4.23); an older server would make a watch on a
+ * quiet prefix wake spuriously every two intervals, costing a read each time.
  */
 final class EtcdWatch implements Watchable {
   private final EtcdKeyValueStore store;
   private final Watch client;
   private final ConnectionTracker tracker;
   private final Duration retryTimeout;
+  private final long probeNanos;
 
-  EtcdWatch(EtcdKeyValueStore store, Watch client, ConnectionTracker tracker, Duration retryTimeout) {
+  EtcdWatch(EtcdKeyValueStore store, Watch client, ConnectionTracker tracker, Duration retryTimeout,
+      Duration probeInterval) {
     this.store = store;
     this.client = client;
     this.tracker = tracker;
     this.retryTimeout = retryTimeout;
+    this.probeNanos = Math.max(1, probeInterval.toNanos());
   }
 
   @Override
@@ -119,12 +133,15 @@ final class EtcdWatch implements Watchable {
         // A member cut off from its cluster would otherwise keep the stream open and report nothing.
         .withRequireLeader(true)
         .build();
+    Watch.Watcher watcher;
     try {
-      return client.watch(EtcdKeyValueStore.bytes(prefix), option, listener);
+      watcher = client.watch(EtcdKeyValueStore.bytes(prefix), option, listener);
     } catch (RuntimeException e) {
       // The client was closed under us.
       throw EtcdErrors.classify(e, false, what);
     }
+    listener.startProbing(watcher);
+    return watcher;
   }
 
   /** Collects what jetcd reports for one watch. */
@@ -135,13 +152,68 @@ final class EtcdWatch implements Watchable {
     private boolean broken;
     private long brokenSince;
     private DcsException lastError;
+    // Guarded by this: the silence probe (see the class comment). Activity is anything jetcd reports.
+    private long lastActivity = System.nanoTime();
+    private long probeSentAt;
+    private boolean probeSent;
+    private Watch.Watcher watcher;
 
     Listener(String what) {
       this.what = what;
     }
 
+    void startProbing(Watch.Watcher w) {
+      synchronized (this) {
+        watcher = w;
+      }
+      scheduleProbe();
+    }
+
+    /**
+     * On the JDK's one shared delay thread, run there directly: a probe only writes to the stream, and
+     * without an executor of its own the delayed task would get a new thread each time on a small
+     * machine (the common pool has no parallelism there).
+     */
+    private void scheduleProbe() {
+      if (!outcome.isDone()) {
+        CompletableFuture.delayedExecutor(probeNanos, TimeUnit.NANOSECONDS, Runnable::run).execute(this::probe);
+      }
+    }
+
+    /** Ends a silent watch with a spurious change, or asks etcd for progress and looks again later. */
+    private void probe() {
+      if (outcome.isDone()) {
+        return;
+      }
+      long now = System.nanoTime();
+      Watch.Watcher w;
+      boolean silent;
+      synchronized (this) {
+        w = watcher;
+        // Nothing at all (no event, no answer, no error) since the last probe, a whole interval ago.
+        silent = probeSent && lastActivity - probeSentAt < 0 && now - probeSentAt >= probeNanos;
+        if (!silent) {
+          probeSent = true;
+          probeSentAt = now;
+        }
+      }
+      if (silent) {
+        outcome.complete(WatchOutcome.CHANGED);
+        return;
+      }
+      try {
+        w.requestProgress();
+      } catch (RuntimeException e) {
+        // The watcher or the client was closed meanwhile; onCompleted ends the wait.
+      }
+      scheduleProbe();
+    }
+
     @Override
     public void onNext(WatchResponse response) {
+      synchronized (this) {
+        lastActivity = System.nanoTime();
+      }
       if (!response.getEvents().isEmpty()) {
         tracker.answered();
         outcome.complete(WatchOutcome.CHANGED);
@@ -161,6 +233,9 @@ final class EtcdWatch implements Watchable {
         tracker.answered();
         outcome.complete(WatchOutcome.CHANGED);
         return;
+      }
+      synchronized (this) {
+        lastActivity = System.nanoTime();
       }
       DcsException classified = EtcdErrors.classify(error, false, what);
       if (EtcdErrors.serverAnswered(classified.kind())) {

@@ -82,6 +82,9 @@ class EtcdErrorsTest {
   @Test
   void deadlinesAndJetcdsOwnExceptions() {
     assertEquals(Kind.TIMEOUT, kind(status(Status.DEADLINE_EXCEEDED), false));
+    // The member's own context ran out (etcd passes Go's context error on as UNKNOWN).
+    assertEquals(Kind.TIMEOUT, kind(status(Status.UNKNOWN.withDescription("context deadline exceeded")), false));
+    assertEquals(Kind.TIMEOUT, kind(status(Status.UNKNOWN.withDescription("context deadline exceeded")), true));
     assertEquals(Kind.TIMEOUT, kind(status(Status.CANCELLED), true));
     // jetcd's keepAliveOnce reports a lease that is gone as its own NOT_FOUND exception.
     assertEquals(Kind.LEASE_NOT_FOUND, kind(EtcdExceptionFactory.toEtcdException(

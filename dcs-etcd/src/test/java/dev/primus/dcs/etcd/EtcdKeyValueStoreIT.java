@@ -336,10 +336,13 @@ class EtcdKeyValueStoreIT {
       DcsException read = assertThrows(DcsException.class, () -> s.read(prefix));
       assertEquals(DcsException.Kind.UNAVAILABLE, read.kind(), read.getMessage());
       assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(3).toNanos(), "bounded by the retry timeout");
+      long t1 = System.nanoTime();
       DcsException write = assertThrows(DcsException.class,
           () -> s.createIfAbsent(prefix + "leader", "n1", Optional.empty()));
       assertEquals(DcsException.Kind.UNAVAILABLE, write.kind(), "refused connection: nothing was sent; "
           + write.getMessage());
+      assertTrue(System.nanoTime() - t1 < Duration.ofMillis(700).toNanos(),
+          "no member reachable: the writer learns it at once, not after the retry timeout");
       assertEquals(ConnectionState.SUSPENDED, s.connectionState());
       assertNotEquals(ConnectionState.CONNECTED, s.connectionState());
     }

@@ -139,6 +139,16 @@ final class MainSession implements Endpoint, AutoCloseable {
     }
   }
 
+  /** The server the session is connected to now, if any (for tests and messages). */
+  java.util.Optional<java.net.InetSocketAddress> server() {
+    try {
+      return curator.getZookeeperClient().getZooKeeper() instanceof ZxidZooKeeper z ? z.server()
+          : java.util.Optional.empty();
+    } catch (Exception e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   @Override
   public boolean isLease() {
     return false;

@@ -2,6 +2,7 @@ package dev.primus.dcs.zookeeper;
 
 import dev.primus.dcs.spi.DcsException;
 import dev.primus.dcs.spi.DcsException.Kind;
+import java.io.IOException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -19,6 +20,8 @@ import org.apache.zookeeper.OpResult;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * ZooKeeper's asynchronous API as futures, and the one retry loop every store call goes through.
@@ -26,12 +29,22 @@ import org.apache.zookeeper.data.Stat;
  * <p>Asynchronous requests are used so that every call honours its deadline exactly: a synchronous
  * ZooKeeper call can block for two thirds of the session timeout before the client notices a dead
  * connection, and Curator's own retries would run on past the deadline and re-send writes unseen.
+ *
+ * <p>A server whose packets are dropped looks just like that dead connection: the ZooKeeper client
+ * would wait two thirds of the session timeout (the TTL) before it tries another server, longer than
+ * {@code retry_timeout} (issue 11). So a request waits one attempt ({@link Deadline#attemptNanos}, a
+ * third of the call's time); when the attempt goes unanswered while the call has time left, the store
+ * closes the handle's socket, which makes the client connect to the next server of its list with the
+ * same session (its ephemeral nodes and watches stay), and the request is redone there, as after any
+ * connection loss: the store's writes recognise their own lost attempt on a redo.
  */
 final class Requests {
 
   /** Outcomes the store's logic handles itself (they are answers, not failures). */
   private static final Set<Code> ANSWERS =
       EnumSet.of(Code.NONODE, Code.NODEEXISTS, Code.BADVERSION, Code.NOTEMPTY);
+
+  private static final Logger LOG = LoggerFactory.getLogger(Requests.class);
 
   /** Failures after which the same request may be sent again on a (re)connected session. */
   private static final Set<Code> TRANSIENT = EnumSet.of(Code.CONNECTIONLOSS, Code.OPERATIONTIMEOUT,
@@ -94,8 +107,12 @@ final class Requests {
           }
         } catch (TimeoutException e) {
           attempts.answerLost();
-          throw new DcsException(Kind.TIMEOUT,
-              "ZooKeeper did not answer in time on " + endpoint.describe());
+          if (deadline.passed()) {
+            throw new DcsException(Kind.TIMEOUT,
+                "ZooKeeper did not answer in time on " + endpoint.describe());
+          }
+          // The server is silent, the call has time left: move to the next server and redo.
+          moveOn(endpoint, zk);
         }
       }
     } catch (InterruptedException e) {
@@ -133,11 +150,31 @@ final class Requests {
     return new DcsException(Kind.INTERNAL, "unexpected ZooKeeper error " + code + where, e);
   }
 
-  /** Waits for one request's answer until the deadline. */
+  /**
+   * Drops the handle's connection to a server that did not answer within an attempt; the client
+   * reconnects to the next server with the same session. Its outstanding requests fail with
+   * CONNECTIONLOSS.
+   */
+  static void moveOn(Endpoint endpoint, ZxidZooKeeper zk) {
+    LOG.info("ZooKeeper server {} did not answer {} within an attempt; moving to the next server",
+        zk.server().map(Object::toString).orElse("(unknown)"), endpoint.describe());
+    try {
+      zk.getTestable().closeSocket();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("closing the socket of {} failed: {}", endpoint.describe(), e.toString());
+    }
+  }
+
+  /**
+   * Waits for one request's answer for one attempt's time ({@link Deadline#attempt()}), never past the
+   * deadline. A {@link TimeoutException} while the deadline has not passed means a silent server:
+   * {@link #call} moves on and redoes the attempt. Only used inside {@link #call}'s attempts.
+   */
   static <T> T await(CompletableFuture<T> future, Deadline deadline)
       throws KeeperException, InterruptedException, TimeoutException {
+    Deadline until = deadline.attempt();
     try {
-      return future.get(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
+      return future.get(Math.max(0, until.remainingNanos()), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof KeeperException ke) {
         throw ke;

@@ -70,8 +70,10 @@ import org.slf4j.LoggerFactory;
  *       see {@link PrefixWatch}, the native watch ({@link Capability#WATCH}).</li>
  *   <li><b>Connection state</b>: Curator's, of the store's own session, whose timeout is the TTL.</li>
  *   <li><b>Deadlines</b>: every call ends within {@code retry_timeout}. Connection losses are retried
- *       within it; a write whose answer was lost and cannot be settled by reading is reported as
- *       {@code TIMEOUT} (outcome unknown), never guessed.</li>
+ *       within it; a server that leaves a request unanswered for one attempt (a third of the call's
+ *       time) is left for the next one with the same session (see {@link Requests}); a write whose
+ *       answer was lost and cannot be settled by reading is reported as {@code TIMEOUT} (outcome
+ *       unknown), never guessed.</li>
  * </ul>
  */
 public final class ZooKeeperKeyValueStore implements KeyValueStore {
@@ -105,6 +107,14 @@ public final class ZooKeeperKeyValueStore implements KeyValueStore {
     this.main = new MainSession(client, config);
     this.watch = new PrefixWatch(main, config.retryTimeout());
     main.start();
+  }
+
+  /** The servers the store's session and each lease's session are connected to (for tests). */
+  java.util.Map<String, java.net.InetSocketAddress> connectedServers() {
+    java.util.Map<String, java.net.InetSocketAddress> m = new java.util.LinkedHashMap<>();
+    main.server().ifPresent(a -> m.put("store", a));
+    leases.forEach((id, s) -> s.handle().server().ifPresent(a -> m.put("lease " + id, a)));
+    return m;
   }
 
   /** The configuration this store was built from. */

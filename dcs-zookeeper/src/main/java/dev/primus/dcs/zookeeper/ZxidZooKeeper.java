@@ -1,6 +1,8 @@
 package dev.primus.dcs.zookeeper;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Optional;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.client.ZKClientConfig;
@@ -29,6 +31,15 @@ final class ZxidZooKeeper extends ZooKeeper {
   /** The newest zxid seen in a reply on this session. */
   long lastZxid() {
     return cnxn.getLastZxid();
+  }
+
+  /** The server this handle is connected to, if any. */
+  Optional<InetSocketAddress> server() {
+    try {
+      return testableRemoteSocketAddress() instanceof InetSocketAddress a ? Optional.of(a) : Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.empty(); // between connections
+    }
   }
 
   /** Stops the client threads and closes the socket without sending closeSession. */
