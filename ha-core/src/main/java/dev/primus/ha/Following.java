@@ -1,6 +1,5 @@
 package dev.primus.ha;
 
-import dev.primus.dcs.model.MemberState;
 import java.util.Optional;
 
 /**
@@ -60,22 +59,16 @@ final class Following {
   }
 
   /**
-   * A running replica whose WAL went past the leader's fork: stopped and rewound from the leader in one
-   * decision (the evidence is what the running server reported; a stopped one's control file may say
-   * less), or reinitialised from it when rewind is off and that is allowed; while the leader does not run,
-   * only stopped (the rewind is decided once it runs). Neither allowed: it is left alone, and says so.
+   * A running replica whose WAL went past the leader's fork is stopped (fast); the next decisions, on a
+   * fresh view, rewind it from the leader once it runs, or reinitialise it when rewind is off and that is
+   * allowed ({@link Recovery}): the stopped server still says how far its WAL goes (the control file's
+   * minimum recovery point) and holds the leader's history file. Neither allowed: it is left alone, and
+   * says so.
    */
   private static Plan resync(Cycle c, String leader) {
-    boolean sourceRuns = c.member(leader).map(m -> m.status().state() == MemberState.RUNNING).orElse(false);
-    if (c.dcs().usePgRewind()) {
-      Plan plan = Plan.because(Reason.DIVERGED_STOPPING).then(new Action.StopDatabase(StopMode.FAST)).about(leader);
-      return sourceRuns ? plan.then(new Action.Rewind(leader)) : plan.recheckAfter(c.soon());
-    }
-    if (c.config.removeDataDirectoryOnDivergedTimelines()) {
-      return sourceRuns
-          ? Plan.because(Reason.REINITIALIZING).then(new Action.Reinitialize(leader)).about(leader)
-          : Plan.because(Reason.DIVERGED_STOPPING).then(new Action.StopDatabase(StopMode.FAST)).about(leader)
-              .recheckAfter(c.soon());
+    if (c.dcs().usePgRewind() || c.config.removeDataDirectoryOnDivergedTimelines()) {
+      return Plan.because(Reason.DIVERGED_STOPPING).then(new Action.StopDatabase(StopMode.FAST)).about(leader)
+          .recheckAfter(c.soon());
     }
     return Plan.because(Reason.DIVERGED_NO_REWIND).about(leader);
   }
