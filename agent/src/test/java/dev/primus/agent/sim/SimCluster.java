@@ -68,7 +68,8 @@ final class SimCluster {
     this.trace = new Trace(clock.instant(), 4000);
     this.violations = new Violations(scheduler, trace);
     this.dcs = new InMemoryDcs(clock);
-    this.fleet = new DatabaseFleet(scheduler, random, DbLatencies.defaults(), schedule.writeRate());
+    this.fleet = new DatabaseFleet(scheduler, random, new Random(schedule.seed() * 7919 + 17), DbLatencies.defaults(),
+        schedule.writeRate());
     this.leases = new LeaseClock(scheduler, () -> { });
     this.checker = new InvariantChecker(this);
     this.watchedKeys = Set.of(keys.leader(), keys.config(), keys.failover(), keys.initialize(), keys.sync());

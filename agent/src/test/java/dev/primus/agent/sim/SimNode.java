@@ -103,6 +103,11 @@ final class SimNode {
     return decisions;
   }
 
+  /** The reason of this agent's last decision; null before its first (and after a reboot). */
+  Reason lastReason() {
+    return alive ? lastReason : null;
+  }
+
   /** The last decision kept this member primary without the DCS on failsafe. */
   boolean leadingInFailsafe() {
     return alive && lastReason == Reason.FAILSAFE_LEADING;

@@ -40,7 +40,7 @@ class SimulationTest {
     List<Long> seeds = one.isEmpty()
         ? LongStream.rangeClosed(1, Integer.getInteger("primus.sim.schedules", DEFAULT_SCHEDULES)).boxed().toList()
         : List.of(Long.parseLong(one));
-    int traceLines = one.isEmpty() ? Simulation.TRACE_TAIL : 400;
+    int traceLines = one.isEmpty() ? Simulation.TRACE_TAIL : Integer.getInteger("primus.sim.traceLines", 400);
 
     List<ScheduleResult> results = runAll(seeds, Engine.real(), traceLines);
 
