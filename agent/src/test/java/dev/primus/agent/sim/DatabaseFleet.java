@@ -31,6 +31,8 @@ final class DatabaseFleet {
   /** How many demotions' fast shutdowns of a primary hang until escalated, in percent. */
   static final int HANGING_SHUTDOWN_PERCENT = 30;
   private final DbLatencies latencies;
+  private int hungShutdowns;
+  private int escalatedStops;
   private final Map<String, SimDatabase> databases = new LinkedHashMap<>();
   private Listener listener = (db, cause) -> { };
   private long writeRate;
@@ -64,7 +66,25 @@ final class DatabaseFleet {
    * schedule's other draws stay as they were.
    */
   boolean shutdownHangs() {
-    return hangs.nextInt(100) < HANGING_SHUTDOWN_PERCENT;
+    boolean hang = hangs.nextInt(100) < HANGING_SHUTDOWN_PERCENT;
+    if (hang) {
+      hungShutdowns++;
+    }
+    return hang;
+  }
+
+  /** Demotions' shutdowns that hung so far. */
+  int hungShutdowns() {
+    return hungShutdowns;
+  }
+
+  /** Stops that were still under way when their bound escalated them. */
+  int escalatedStops() {
+    return escalatedStops;
+  }
+
+  void stopEscalated() {
+    escalatedStops++;
   }
 
   SimDatabase add(String name, long streamDelayMillis) {

@@ -307,6 +307,22 @@ final class SimCluster {
     return schedule;
   }
 
+  private final java.util.Map<String, Integer> tally = new java.util.TreeMap<>();
+
+  /** Counts one occurrence of {@code what}, for the run's figures. */
+  void count(String what) {
+    tally.merge(what, 1, Integer::sum);
+  }
+
+  /** What was counted ({@link #count}), with the database fleet's and the checker's own figures. */
+  java.util.Map<String, Integer> tally() {
+    java.util.Map<String, Integer> all = new java.util.TreeMap<>(tally);
+    all.put("hung shutdowns", fleet.hungShutdowns());
+    all.put("escalated stops", fleet.escalatedStops());
+    all.put("namesake branches", checker.namesakeBranches());
+    return all;
+  }
+
   Random random() {
     return random;
   }

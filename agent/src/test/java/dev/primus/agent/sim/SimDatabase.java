@@ -437,6 +437,7 @@ final class SimDatabase {
         return;
       }
       opEvent.cancel();
+      fleet.stopEscalated();
       boolean checkpointWritten = stoppingCleanly;
       opName = op + ", escalated";
       opEvent = fleet.scheduler().after(fleet.draw(l.immediateStopMin(), l.immediateStopMax()), name + " stopped (escalated)",
