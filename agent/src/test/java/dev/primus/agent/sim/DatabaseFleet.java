@@ -32,6 +32,7 @@ final class DatabaseFleet {
   static final int HANGING_SHUTDOWN_PERCENT = 30;
   private final DbLatencies latencies;
   private int hungShutdowns;
+  private int hangingPercent = HANGING_SHUTDOWN_PERCENT;
   private int escalatedStops;
   private final Map<String, SimDatabase> databases = new LinkedHashMap<>();
   private Listener listener = (db, cause) -> { };
@@ -66,11 +67,16 @@ final class DatabaseFleet {
    * schedule's other draws stay as they were.
    */
   boolean shutdownHangs() {
-    boolean hang = hangs.nextInt(100) < HANGING_SHUTDOWN_PERCENT;
+    boolean hang = hangs.nextInt(100) < hangingPercent;
     if (hang) {
       hungShutdowns++;
     }
     return hang;
+  }
+
+  /** From now on {@code percent} of the demotions' fast shutdowns hang (tests; 100: every one). */
+  void hangingShutdowns(int percent) {
+    hangingPercent = percent;
   }
 
   /** Demotions' shutdowns that hung so far. */
