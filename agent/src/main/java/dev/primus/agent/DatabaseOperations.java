@@ -55,6 +55,15 @@ public interface DatabaseOperations extends AutoCloseable {
 
   CompletionStage<ActionOutcome> stop(StopMode mode, Duration timeout);
 
+  /**
+   * A demotion's stop, bounded ({@link dev.primus.ha.driver.DatabaseDriver#stopWithin}): {@code mode} for
+   * half of {@code bound}, then immediate, then SIGKILL at the bound. The default escalates to immediate
+   * after half the bound, as {@link #stop} does after its timeout.
+   */
+  default CompletionStage<ActionOutcome> stopWithin(StopMode mode, Duration bound) {
+    return stop(mode, bound.dividedBy(2));
+  }
+
   CompletionStage<ActionOutcome> restart(Duration timeout);
 
   CompletionStage<ActionOutcome> promote(Duration timeout);

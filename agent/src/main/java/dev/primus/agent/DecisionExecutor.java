@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 final class DecisionExecutor {
   private static final Logger LOG = LoggerFactory.getLogger(DecisionExecutor.class);
+  /** What a demotion's stop gets at least when the checkpoint before it used up its bound. */
+  static final Duration MIN_STOP_LEFT = Duration.ofSeconds(1);
 
   private final AgentCore agent;
 
@@ -475,7 +477,7 @@ final class DecisionExecutor {
       return promote(before, timeout);
     }
     if (a instanceof Action.Demote d) {
-      return demote(d, timeout);
+      return demote(d);
     }
     if (a instanceof Action.Follow f) {
       return withUpstream(f.upstream(), up -> db.follow(up, timeout));
@@ -524,9 +526,12 @@ final class DecisionExecutor {
   /**
    * The stop of a demotion: a CHECKPOINT first when the mode asks for one (a failed one does not hold the
    * stop back), then the stop in the mode's way. What follows once the server is down (the shutdown
-   * checkpoint into status, the lock, the start as a replica) are the engine's next decisions.
+   * checkpoint into status, the lock, the start as a replica) are the engine's next decisions. The stop
+   * ends within the engine's bound ({@link Action.Demote#stopWithin()}), counted from the start of the
+   * demotion: the checkpoint's time comes off it.
    */
-  private CompletionStage<ActionOutcome> demote(Action.Demote d, Duration timeout) {
+  private CompletionStage<ActionOutcome> demote(Action.Demote d) {
+    Instant started = agent.clock.instant();
     CompletionStage<ActionOutcome> first = d.mode().checkpointFirst()
         ? agent.db.checkpoint().thenApply(cp -> {
           if (!cp.succeeded()) {
@@ -535,7 +540,11 @@ final class DecisionExecutor {
           return cp;
         })
         : CompletableFuture.completedFuture(ok());
-    return first.thenComposeAsync(x -> agent.db.stop(d.mode().stopMode(), timeout), agent.lane);
+    return first.thenComposeAsync(x -> {
+      Duration left = d.stopWithin().minus(Duration.between(started, agent.clock.instant()));
+      Duration bound = left.compareTo(MIN_STOP_LEFT) < 0 ? MIN_STOP_LEFT : left;
+      return agent.db.stopWithin(d.mode().stopMode(), bound);
+    }, agent.lane);
   }
 
   private CompletionStage<ActionOutcome> withUpstream(String member,

@@ -106,6 +106,11 @@ final class DriverOperations implements DatabaseOperations {
   }
 
   @Override
+  public CompletionStage<ActionOutcome> stopWithin(StopMode mode, Duration bound) {
+    return longRunning(() -> driver.stopWithin(mode, bound));
+  }
+
+  @Override
   public CompletionStage<ActionOutcome> restart(Duration timeout) {
     return longRunning(() -> driver.restart(timeout));
   }

@@ -267,6 +267,19 @@ class DecisionExecutorTest {
   }
 
   @Test
+  void aDemotionStopsWithinTheEnginesBound() throws Exception {
+    db.runningPrimary(5000);
+    execute(decision(new Action.Demote(DemoteMode.OFFLINE, Optional.empty(), java.time.Duration.ofSeconds(12))));
+    awaitIdle();
+
+    assertEquals(List.of("stop"), db.methods());
+    assertEquals(StopMode.FAST, db.last("stop").orElseThrow().args().get(0));
+    // A driver without a bounded stop of its own (DatabaseDriver#stopWithin's default) escalates to
+    // immediate after half the bound; the agent's pg_ctl_timeout plays no part.
+    assertEquals(java.time.Duration.ofSeconds(6), db.last("stop").orElseThrow().args().get(1));
+  }
+
+  @Test
   void aFailedCheckpointDoesNotHoldTheStopBack() throws Exception {
     db.runningPrimary(5000);
     db.failNext("checkpoint", new DriverException(DriverException.Kind.COMMAND_FAILED, "checkpoint failed"));

@@ -278,12 +278,30 @@ public sealed interface Action {
    * decisions, once the server is down, write the shutdown checkpoint into {@code status}, release the
    * lock if the mode gives it up, and start as a replica of {@code newUpstream} if one is known
    * ({@link AgentMemory#demotion()} carries the plan from this decision to those).
+   *
+   * <p>{@code stopWithin} bounds the stop, decided by the engine ({@code Demotions.stopBound}): the
+   * executor stops in the mode's way for the first half of it, then immediately, and kills the postmaster
+   * when even that has not ended at the bound (a fast shutdown can wait a whole {@code wal_sender_timeout}
+   * for a standby that no longer answers).
    */
-  record Demote(DemoteMode mode, Optional<String> newUpstream) implements Action {
+  record Demote(DemoteMode mode, Optional<String> newUpstream, Duration stopWithin) implements Action {
+    /** The bound of a demotion whose decision named none (tests, callers outside the engine). */
+    public static final Duration DEFAULT_STOP_WITHIN = Duration.ofSeconds(30);
+
     public Demote {
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(newUpstream, "newUpstream");
+      Objects.requireNonNull(stopWithin, "stopWithin");
+      if (stopWithin.isNegative() || stopWithin.isZero()) {
+        throw new IllegalArgumentException("stopWithin must be positive, got " + stopWithin);
+      }
     }
+
+    /** A demotion bounded by {@link #DEFAULT_STOP_WITHIN}. */
+    public Demote(DemoteMode mode, Optional<String> newUpstream) {
+      this(mode, newUpstream, DEFAULT_STOP_WITHIN);
+    }
+
     @Override public boolean isLong() { return true; }
   }
 

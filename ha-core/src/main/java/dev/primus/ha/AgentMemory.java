@@ -127,7 +127,12 @@ public record AgentMemory(
   /** pg_rewind bookkeeping of a rejoining former primary. */
   public enum RewindState {
     NONE,
-    /** A rewind succeeded; the divergence check is skipped until the database has started. */
+    /**
+     * A rewind succeeded; the divergence check is skipped until the replica streams (or is pointed at
+     * another upstream). Until its recovery has gone through the switch, a rewound replica reports the
+     * timeline of its last checkpoint and a position past that timeline's end, exactly as a replica that
+     * diverged does; only streaming from the leader tells them apart.
+     */
     DONE,
     /** A rewind failed: reinitialize if allowed, else stay down (until resumed from a pause). */
     FAILED
@@ -266,7 +271,6 @@ public record AgentMemory(
       if (ok) {
         if (start.role() == DatabaseRole.PRIMARY) {
           m.crashedPrimarySince = Optional.empty();
-        } else if (m.rewind == RewindState.DONE) {
           m.rewind = RewindState.NONE;
         }
       }
@@ -281,6 +285,11 @@ public record AgentMemory(
       if (ok) {
         m.rewind = RewindState.NONE;
         m.lastPrimaryTimeline = Optional.empty();
+      }
+    } else if (action instanceof Action.Follow) {
+      if (ok && m.rewind == RewindState.DONE) {
+        // Another upstream: what the rewind was for is no longer what it follows.
+        m.rewind = RewindState.NONE;
       }
     } else if (action instanceof Action.TouchMember touch) {
       // The status is what the engine observed this cycle, whether or not the write went through.
@@ -397,6 +406,11 @@ public record AgentMemory(
       if (status.state() == MemberState.RUNNING) {
         // Whatever a demotion left to do, the server runs again: nothing is owed any more.
         demotion = Optional.empty();
+      }
+      if (rewind == RewindState.DONE && status.role() == MemberRole.REPLICA && status.state() == MemberState.RUNNING
+          && status.replicationState().filter("streaming"::equals).isPresent()) {
+        // The rewound replica streams: it is on its upstream's line, and the divergence check applies again.
+        rewind = RewindState.NONE;
       }
       if (status.role() == MemberRole.REPLICA && status.state() == MemberState.RUNNING
           && status.timeline().isPresent()) {

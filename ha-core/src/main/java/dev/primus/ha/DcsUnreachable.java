@@ -27,8 +27,13 @@ final class DcsUnreachable {
         return failsafe.get();
       }
       return Plan.because(Reason.DCS_UNREACHABLE_DEMOTING)
-          .then(new Action.Demote(DemoteMode.OFFLINE, Optional.empty()))
+          .then(Demotions.demote(c, DemoteMode.OFFLINE, Optional.empty()))
           .recheckAfter(c.soon());
+    }
+    if (c.stopUnderway()) {
+      // A demotion is stopping the server: look again soon, so that a DCS that answers again is seen (and
+      // decided on) at once, not a loop_wait later.
+      return Plan.because(Reason.DCS_UNREACHABLE).recheckAfter(c.soon());
     }
     return Plan.because(Reason.DCS_UNREACHABLE);
   }

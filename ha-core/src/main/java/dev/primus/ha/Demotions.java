@@ -36,6 +36,41 @@ final class Demotions {
     return Optional.of(plan);
   }
 
+  /** The shortest bound of a stop: an immediate shutdown, and a SIGKILL after it, need a moment. */
+  static final Duration SHORTEST_STOP = Duration.ofSeconds(2);
+
+  /** Whether the lock holder keeps renewing while a demotion in {@code mode} stops the server. */
+  static boolean renewsWhileStopping(DemoteMode mode) {
+    // A demotion that releases the lock at its end (switchover, an unsuitable primary) hands over as soon
+    // as the server is down; one that keeps it (the DCS was lost, the lock is in doubt or gone) must not
+    // hold it any longer than it is already held: the lease runs out and a replica takes over.
+    return mode.releasesLock();
+  }
+
+  /**
+   * How long the stop of a demotion in {@code mode} may take before the executor kills the server
+   * (immediate after half of it, SIGKILL at the end). While the lock is renewed during the stop: one ttl.
+   * Otherwise the stop must be over before the lease can expire and another member take over: what is
+   * left of it by this member's own reckoning, never less than {@link #SHORTEST_STOP} (a lease already
+   * expired, or never held), never more than ttl.
+   */
+  static Duration stopBound(Cycle c, DemoteMode mode) {
+    Duration ttl = c.ttl();
+    if (renewsWhileStopping(mode)) {
+      return ttl;
+    }
+    Duration left = c.lockRemaining().orElse(Duration.ZERO);
+    if (left.compareTo(SHORTEST_STOP) < 0) {
+      return SHORTEST_STOP;
+    }
+    return left.compareTo(ttl) > 0 ? ttl : left;
+  }
+
+  /** A demotion in {@code mode}, bounded by {@link #stopBound}. */
+  static Action.Demote demote(Cycle c, DemoteMode mode, Optional<String> newUpstream) {
+    return new Action.Demote(mode, newUpstream, stopBound(c, mode));
+  }
+
   /** {@code status} with the shutdown checkpoint of a clean stop as the optime, when it says more than now. */
   private static Optional<Action> shutdownCheckpoint(Cycle c) {
     long checkpoint = c.local.walPosition();

@@ -187,9 +187,15 @@ final class Divergence {
     for (TimelineSwitch s : c.local.timelineHistory()) {
       if (s.timeline() == mine && !ranAsPrimaryHere) {
         Optional<Long> theirs = switchOf(c.cluster, mine);
-        return theirs.isEmpty() || theirs.get() == s.switchLsn()
-            ? OptionalLong.of(Long.MAX_VALUE)
-            : OptionalLong.of(Math.min(theirs.get(), s.switchLsn()));
+        if (theirs.isPresent() && theirs.get() != s.switchLsn()) {
+          return OptionalLong.of(Math.min(theirs.get(), s.switchLsn()));
+        }
+        // The history file of the timeline I head to says mine ends at this switch. A replica whose WAL on
+        // my timeline goes past it cannot get there: it streamed the old primary's WAL beyond the fork
+        // (PostgreSQL then loops on "new timeline N forked off current database system timeline N-1 before
+        // current recovery point"), and only a rewind brings it back. The walreceiver fetches that file
+        // from its new upstream before it finds out, so holding the file proves nothing.
+        return position(c) > s.switchLsn() ? OptionalLong.of(s.switchLsn()) : OptionalLong.of(Long.MAX_VALUE);
       }
     }
     return OptionalLong.empty();
@@ -243,13 +249,19 @@ final class Divergence {
   }
 
   /**
-   * The position to compare: on a running replica the replayed one, which belongs to the timeline the
-   * probe reports (received WAL may already be on the next timeline); otherwise the WAL position.
+   * The position to compare. On a running replica that streams, the furthest of what it received and
+   * replayed: the probe then reports the walreceiver's timeline, which the received WAL is on, and WAL it
+   * received will be replayed, so WAL past the fork that it only received has diverged it as much (a replica
+   * streaming from an old primary in its last seconds). On one that does not stream the replayed position,
+   * which belongs to the timeline the probe reports (received WAL may already be on the next timeline).
+   * Otherwise the WAL position.
    */
   private static long position(Cycle c) {
     LocalState l = c.local;
     if (l.isRunning() && l.role().orElse(null) == DatabaseRole.REPLICA) {
-      return l.replayLsn().orElse(l.walPosition());
+      long replay = l.replayLsn().orElse(l.walPosition());
+      boolean streaming = l.replication().orElse(null) == LocalState.ReplicationState.STREAMING;
+      return streaming ? Math.max(replay, l.receiveLsn().orElse(0L)) : replay;
     }
     return l.walPosition();
   }

@@ -8,7 +8,9 @@ import java.util.Optional;
  * <p>A running primary steps down at once ({@code immediate-nolock}: the lock was never mine to
  * release), and comes back as a replica of the leader, unless its timeline has diverged, in which case
  * it stays stopped for a rewind. A replica streams from the {@code replicatefrom} member or the leader;
- * one that does not stream and has diverged is stopped for a rewind. Paused: nothing changes.
+ * one that does not stream from it and has diverged (its received or replayed WAL past the point where
+ * the leader's line left its timeline, {@link Divergence}) is stopped for a rewind, never re-pointed.
+ * Paused: nothing changes.
  */
 final class Following {
   private Following() {}
@@ -27,20 +29,21 @@ final class Following {
       boolean mayFollow = !Divergence.diverged(c) && !Divergence.leaderStillPromoting(c);
       Optional<String> upstream = mayFollow ? c.upstreamTarget() : Optional.empty();
       return Optional.of(Plan.because(Reason.DEMOTING_NOT_LEADER)
-          .then(new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK, upstream))
+          .then(Demotions.demote(c, DemoteMode.IMMEDIATE_NOLOCK, upstream))
           .recheckAfter(c.soon()));
     }
     if (c.paused()) {
       return Optional.of(Plan.because(Reason.PAUSED));
     }
     boolean streaming = c.local.replication().orElse(null) == LocalState.ReplicationState.STREAMING;
-    if (!streaming && c.memory.rewind() != AgentMemory.RewindState.DONE && Divergence.diverged(c)) {
-      boolean canResync = c.dcs().usePgRewind() || c.config.removeDataDirectoryOnDivergedTimelines();
-      return Optional.of(canResync
-          ? Plan.because(Reason.DIVERGED_STOPPING).then(new Action.StopDatabase(StopMode.FAST)).recheckAfter(c.soon())
-          : Plan.because(Reason.DIVERGED_NO_REWIND));
-    }
     Optional<String> target = c.upstreamTarget();
+    // Streaming from the member it should follow proves it is on that member's line. Streaming from
+    // anyone else (an old primary in its last seconds) proves nothing: it may have received WAL past the
+    // point where the leader's timeline forked, and re-pointing it would leave it looping on that fork.
+    boolean onTarget = streaming && target.isPresent() && target.equals(c.local.upstream());
+    if (!onTarget && c.memory.rewind() != AgentMemory.RewindState.DONE && Divergence.diverged(c)) {
+      return Optional.of(resync(c, leader.get()));
+    }
     if (target.isPresent() && !target.equals(c.local.upstream())) {
       return Optional.of(Plan.because(Reason.FOLLOW_NEW_LEADER)
           .then(new Action.Follow(target.get()))
@@ -53,5 +56,20 @@ final class Following {
     }
     return Optional.of(Plan.because(c.memory.lostLastRace() ? Reason.LOST_RACE : Reason.FOLLOWING)
         .housekeeping(Slots.maintain(c)));
+  }
+
+  /**
+   * A running replica whose WAL went past the leader's fork is stopped (fast); the next decisions, on a
+   * fresh view, rewind it from the leader once it runs, or reinitialise it when rewind is off and that is
+   * allowed ({@link Recovery}): the stopped server still says how far its WAL goes (the control file's
+   * minimum recovery point) and holds the leader's history file. Neither allowed: it is left alone, and
+   * says so.
+   */
+  private static Plan resync(Cycle c, String leader) {
+    if (c.dcs().usePgRewind() || c.config.removeDataDirectoryOnDivergedTimelines()) {
+      return Plan.because(Reason.DIVERGED_STOPPING).then(new Action.StopDatabase(StopMode.FAST)).about(leader)
+          .recheckAfter(c.soon());
+    }
+    return Plan.because(Reason.DIVERGED_NO_REWIND).about(leader);
   }
 }

@@ -82,7 +82,7 @@ final class LeaderRace {
       return c.paused()
           ? Plan.because(Reason.PAUSED_NO_LOCK)
           : Plan.because(Reason.PRIMARY_TIMELINE_BEHIND)
-              .then(new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK, Optional.empty()))
+              .then(Demotions.demote(c, DemoteMode.IMMEDIATE_NOLOCK, Optional.empty()))
               .recheckAfter(c.soon());
     }
     Plan plan = Plan.because(Reason.LOCK_ACQUIRED)

@@ -69,7 +69,7 @@ final class Leading {
       // The watchdog is required and unusable: a primary nothing would reset if its agent froze must not
       // keep the lock. Stop first, then release.
       return Plan.because(Reason.WATCHDOG_FAILED)
-          .then(new Action.Demote(DemoteMode.IMMEDIATE, Optional.empty()))
+          .then(Demotions.demote(c, DemoteMode.IMMEDIATE, Optional.empty()))
           .recheckAfter(Duration.ZERO);
     }
     ManualFailover.Verdict verdict = ManualFailover.onLeader(c);
@@ -80,7 +80,7 @@ final class Leading {
           .then(new Action.RenewLeaderLock())
           .then(Watchdog.afterLockUpdate(c))
           .then(statusIfChanged(c))
-          .then(new Action.Demote(DemoteMode.GRACEFUL, handOver.candidate()))
+          .then(Demotions.demote(c, DemoteMode.GRACEFUL, handOver.candidate()))
           .about(c.me)
           .recheckAfter(c.soon());
     }

@@ -23,7 +23,7 @@ final class LockSafety {
     }
     if (c.lockLostRecently() || c.leaseExpired() || c.renewalFailingNearExpiry()) {
       return Optional.of(Plan.because(Reason.LOCK_RENEWAL_FAILED)
-          .then(new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK, Optional.empty()))
+          .then(Demotions.demote(c, DemoteMode.IMMEDIATE_NOLOCK, Optional.empty()))
           .recheckAfter(c.soon()));
     }
     return Optional.empty();

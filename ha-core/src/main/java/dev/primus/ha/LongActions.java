@@ -4,7 +4,8 @@ import java.util.Optional;
 
 /**
  * A long action (promote, start, rewind, base backup, demote...) is running in the executor (Patroni's
- * {@code handle_long_action_in_progress}). The lock holder keeps renewing; nobody starts another
+ * {@code handle_long_action_in_progress}). The lock holder keeps renewing, except while a demotion that
+ * keeps the lock stops its server (see {@link Demotions#renewsWhileStopping}); nobody starts another
  * database action. A member without the lock must not become or stay a writable primary: a promotion in
  * progress is answered with a demotion ("lost leader before promote"), as is a running primary (unless
  * paused, or the action is itself the stop or the bootstrap of a new cluster).
@@ -18,6 +19,12 @@ final class LongActions {
     }
     Action running = c.obs.inProgress().get().action();
 
+    if (c.holder() && running instanceof Action.Demote d && !Demotions.renewsWhileStopping(d.mode())) {
+      // The stop of a demotion that keeps the lock (the DCS was lost, the lock is in doubt): renewing now
+      // would keep a primary that is going down in office. The lease runs out unless the stop ends first
+      // and a later cycle, on what it then sees, starts the primary again with the lock.
+      return Optional.of(Plan.because(Reason.DEMOTING_LOCK_NOT_RENEWED).about(c.me));
+    }
     if (c.holder()) {
       Reason reason = running instanceof Action.Promote ? Reason.PROMOTION_IN_PROGRESS : Reason.LONG_ACTION_WITH_LOCK;
       return Optional.of(Plan.because(reason)
@@ -32,12 +39,12 @@ final class LongActions {
     if (!c.paused() && !c.stopUnderway()) {
       if (running instanceof Action.Promote) {
         return Optional.of(Plan.because(Reason.LOST_LOCK_DURING_PROMOTE)
-            .then(new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK, c.otherLeader()))
+            .then(Demotions.demote(c, DemoteMode.IMMEDIATE_NOLOCK, c.otherLeader()))
             .recheckAfter(c.soon()));
       }
       if (c.local.isRunningPrimary()) {
         return Optional.of(Plan.because(Reason.DEMOTING_NOT_LEADER)
-            .then(new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK, c.otherLeader()))
+            .then(Demotions.demote(c, DemoteMode.IMMEDIATE_NOLOCK, c.otherLeader()))
             .recheckAfter(c.soon()));
       }
     }

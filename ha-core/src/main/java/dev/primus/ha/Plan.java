@@ -163,7 +163,10 @@ final class Plan {
   /**
    * The watchdog stays armed while this member leads or its database may still take writes (a frozen
    * agent in the middle of a demotion is exactly what it is for); it is disarmed when paused or when
-   * neither holds.
+   * neither holds. A demotion's server that is seen shutting down (or down) takes no writes any more:
+   * the watchdog is disarmed then, as Patroni does at the stop's safepoint, so that a shutdown that hangs
+   * (a walsender waiting for a standby that does not answer) while the lock is not renewed does not reset
+   * the machine; the stop's own bound ends it.
    */
   private boolean shouldDisableWatchdog(Cycle c) {
     if (!c.memory.watchdogActive()) {
@@ -172,6 +175,8 @@ final class Plan {
     if (c.paused()) {
       return true;
     }
-    return !updatesLock() && !c.local.isRunningPrimary() && !c.stopUnderway();
+    boolean goingDown = c.local.process() != LocalState.ProcessState.RUNNING
+        && c.local.process() != LocalState.ProcessState.STARTING;
+    return !updatesLock() && !c.local.isRunningPrimary() && (!c.stopUnderway() || goingDown);
   }
 }

@@ -14,6 +14,8 @@ public enum Reason {
   PROMOTING("promoted self to leader by acquiring session lock"),
   PROMOTION_IN_PROGRESS("updated leader lock during promote"),
   LONG_ACTION_WITH_LOCK("updated leader lock during long action"),
+  DEMOTING_LOCK_NOT_RENEWED("demoting: postgres is stopping, the leader lock is not renewed (it expires unless"
+      + " postgres is down and started again with it in time)"),
   LOCK_RENEWAL_FAILED("demoted self because failed to update leader lock in DCS"),
   DCS_UNREACHABLE_DEMOTING("demoting self because DCS is not accessible and I was a leader"),
   DCS_UNREACHABLE("DCS is not accessible"),

@@ -22,7 +22,10 @@ final class Recovery {
       case STARTING:
         return Optional.of(waiting(c, Reason.STARTING));
       case STOPPING:
-        return Optional.of(waiting(c, Reason.DATABASE_STOPPING));
+        // A server that is going down takes no writes and may hang there (a fast shutdown waits for its
+        // walsenders): the holder does not renew the lock for it. Once it is down, a holder whose lease
+        // still runs starts it again; otherwise the lease runs out and a replica takes over.
+        return Optional.of(Plan.because(Reason.DATABASE_STOPPING).recheckAfter(c.soon()));
       case STOPPED:
       case CRASHED:
       default:
@@ -30,7 +33,7 @@ final class Recovery {
     }
   }
 
-  /** Nothing to do to the database; the holder keeps its lock meanwhile. */
+  /** Nothing to do to the database while it starts; the holder keeps its lock meanwhile. */
   private static Plan waiting(Cycle c, Reason reason) {
     Plan plan = Plan.because(reason);
     if (c.holder()) {
@@ -121,7 +124,7 @@ final class Recovery {
         || down.compareTo(timeout) >= 0;
     if (timedOut && FailoverCandidates.anyCanTakeOver(c, Set.of())) {
       Action giveUp = c.local.process() == LocalState.ProcessState.CRASHED
-          ? new Action.Demote(DemoteMode.IMMEDIATE, Optional.empty())
+          ? Demotions.demote(c, DemoteMode.IMMEDIATE, Optional.empty())
           : new Action.ReleaseLeaderLock();
       return Plan.because(Reason.PRIMARY_START_TIMED_OUT).then(giveUp).about(c.me).recheckAfter(Duration.ZERO);
     }

@@ -102,10 +102,16 @@ class OwnTimelineHistoryTest {
   void rewoundReplicaIsNotStoppedAgainBeforeItStreams() {
     // Right after pg_rewind the replica still reports timeline 1 (its last checkpoint) and has replayed
     // past the switch point, but its 00000002.history (copied from the leader) carries it onto the
-    // leader's timeline 2.
+    // leader's timeline 2. A replica that streamed the old primary's WAL past the switch and then fetched
+    // the same file from the leader reports exactly this too (issue 11): only the memory of the rewind
+    // tells them apart, until the rewound one streams (see DivergedReplicaTest).
     Decision d = node("node1").in(cluster().leader("node2").history(1, 1000).postgresql("use_pg_rewind", true)
             .members(member("node1"), member("node2").primary().timeline(2).wal(3000)))
-        .with(runningReplica().timeline(1).wal(1500).notStreaming().upstream("node2").history(1, 1000)).decide();
+        .with(runningReplica().timeline(1).wal(1500).notStreaming().upstream("node2").history(1, 1000))
+        .after(new Action.Rewind("node2"), new ActionOutcome.Succeeded(), T0.minusSeconds(20))
+        .after(new Action.StartDatabase(DatabaseRole.REPLICA, java.util.Optional.of("node2")), new ActionOutcome.Succeeded(),
+            T0.minusSeconds(10))
+        .decide();
     assertFalse(d.has(Action.StopDatabase.class), d.reason().toString());
   }
 }

@@ -26,7 +26,14 @@ final class DatabaseFleet {
 
   private final Scheduler scheduler;
   private final Random random;
+  /** Whether a demotion's shutdown hangs: drawn apart from {@link #random}. */
+  private final Random hangs;
+  /** How many demotions' fast shutdowns of a primary hang until escalated, in percent. */
+  static final int HANGING_SHUTDOWN_PERCENT = 30;
   private final DbLatencies latencies;
+  private int hungShutdowns;
+  private int hangingPercent = HANGING_SHUTDOWN_PERCENT;
+  private int escalatedStops;
   private final Map<String, SimDatabase> databases = new LinkedHashMap<>();
   private Listener listener = (db, cause) -> { };
   private long writeRate;
@@ -42,11 +49,48 @@ final class DatabaseFleet {
   }
 
   DatabaseFleet(Scheduler scheduler, Random random, DbLatencies latencies, long writeRate) {
+    this(scheduler, random, new Random(0), latencies, writeRate);
+  }
+
+  DatabaseFleet(Scheduler scheduler, Random random, Random hangs, DbLatencies latencies, long writeRate) {
     this.scheduler = scheduler;
     this.random = random;
+    this.hangs = hangs;
     this.latencies = latencies;
     this.writeRate = writeRate;
     this.settledAt = scheduler.now();
+  }
+
+  /**
+   * Draws whether a demotion's fast shutdown hangs (a walsender waiting for a standby that no longer
+   * answers): {@link #HANGING_SHUTDOWN_PERCENT} of them, from a random source of their own, so that the
+   * schedule's other draws stay as they were.
+   */
+  boolean shutdownHangs() {
+    boolean hang = hangs.nextInt(100) < hangingPercent;
+    if (hang) {
+      hungShutdowns++;
+    }
+    return hang;
+  }
+
+  /** From now on {@code percent} of the demotions' fast shutdowns hang (tests; 100: every one). */
+  void hangingShutdowns(int percent) {
+    hangingPercent = percent;
+  }
+
+  /** Demotions' shutdowns that hung so far. */
+  int hungShutdowns() {
+    return hungShutdowns;
+  }
+
+  /** Stops that were still under way when their bound escalated them. */
+  int escalatedStops() {
+    return escalatedStops;
+  }
+
+  void stopEscalated() {
+    escalatedStops++;
   }
 
   SimDatabase add(String name, long streamDelayMillis) {
@@ -196,6 +240,11 @@ final class DatabaseFleet {
     if (src == null || src == r || !sending || !src.initialized()
         || !src.systemIdentifier().equals(r.systemIdentifier())
         || !r.lineage().canFollow(r.position, src.lineage())) {
+      if (src != null && src != r && sending && src.initialized() && src.systemIdentifier().equals(r.systemIdentifier())) {
+        // Connected, but the upstream's line left this replica's timeline before its position: the
+        // walreceiver fetched the upstream's history file first, and keeps it.
+        r.fetchedHistoryOf(src.lineage());
+      }
       r.streaming = false;
       return;
     }

@@ -76,6 +76,24 @@ record Lineage(List<Segment> segments) {
     return Long.MAX_VALUE;
   }
 
+  /**
+   * Whether this lineage and {@code other} part on branches that carry the same timeline number and begin
+   * at the same LSN: two members promoted at one point, each unaware of the other's history file, both
+   * calling the next timeline N+1. No history file, timeline number or switch LSN tells such namesakes
+   * apart (Patroni cannot either); only the WAL after the switch differs.
+   */
+  boolean namesakeOf(Lineage other) {
+    int n = Math.min(segments.size(), other.segments.size());
+    for (int i = 0; i < n; i++) {
+      Segment a = segments.get(i);
+      Segment b = other.segments.get(i);
+      if (a.branch() != b.branch()) {
+        return a.timeline() == b.timeline() && a.startLsn() == b.startLsn();
+      }
+    }
+    return false;
+  }
+
   /** The prefix of {@code source} a follower at {@code position} has reached (timeline switches replayed). */
   static Lineage reachedOf(Lineage source, int atLeast, long position) {
     List<Segment> s = new ArrayList<>();

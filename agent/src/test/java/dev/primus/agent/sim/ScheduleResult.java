@@ -18,6 +18,8 @@ import java.util.Map;
  * @param worstLoss    the most WAL a promoted replica lacked against the old primary's true end (not judged)
  * @param faultLog     every fault applied, in order (failing schedules only)
  * @param traceTail    the last trace lines (failing schedules only)
+ * @param tally        counted occurrences ({@link SimCluster#tally()}): hung shutdowns, escalated stops,
+ *                     replicas stopped for a rewind, rewinds, namesake branches, ...
  */
 record ScheduleResult(
     Schedule schedule,
@@ -29,7 +31,8 @@ record ScheduleResult(
     Duration longestOutage,
     long worstLoss,
     List<FaultInjector.Applied> faultLog,
-    List<String> traceTail) {
+    List<String> traceTail,
+    Map<String, Integer> tally) {
 
   boolean failed() {
     return !violations.isEmpty();

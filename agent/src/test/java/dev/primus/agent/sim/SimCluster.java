@@ -68,7 +68,8 @@ final class SimCluster {
     this.trace = new Trace(clock.instant(), 4000);
     this.violations = new Violations(scheduler, trace);
     this.dcs = new InMemoryDcs(clock);
-    this.fleet = new DatabaseFleet(scheduler, random, DbLatencies.defaults(), schedule.writeRate());
+    this.fleet = new DatabaseFleet(scheduler, random, new Random(schedule.seed() * 7919 + 17), DbLatencies.defaults(),
+        schedule.writeRate());
     this.leases = new LeaseClock(scheduler, () -> { });
     this.checker = new InvariantChecker(this);
     this.watchedKeys = Set.of(keys.leader(), keys.config(), keys.failover(), keys.initialize(), keys.sync());
@@ -304,6 +305,22 @@ final class SimCluster {
 
   Schedule schedule() {
     return schedule;
+  }
+
+  private final java.util.Map<String, Integer> tally = new java.util.TreeMap<>();
+
+  /** Counts one occurrence of {@code what}, for the run's figures. */
+  void count(String what) {
+    tally.merge(what, 1, Integer::sum);
+  }
+
+  /** What was counted ({@link #count}), with the database fleet's and the checker's own figures. */
+  java.util.Map<String, Integer> tally() {
+    java.util.Map<String, Integer> all = new java.util.TreeMap<>(tally);
+    all.put("hung shutdowns", fleet.hungShutdowns());
+    all.put("escalated stops", fleet.escalatedStops());
+    all.put("namesake branches", checker.namesakeBranches());
+    return all;
   }
 
   Random random() {

@@ -41,6 +41,8 @@ final class SimDatabase {
   private long newestKnownTimeline;
   private String systemIdentifier;
   private Lineage lineage;
+  /** The newest history file a walreceiver fetched from an upstream it could not follow; null if none. */
+  private Lineage fetchedHistory;
   long position;
 
   // The server.
@@ -64,6 +66,8 @@ final class SimDatabase {
   private Scheduler.Event opEvent;
   private Consumer<ActionOutcome> opDone;
   private String opName;
+  /** Stops begun so far: an escalation belongs to one of them. */
+  private long stops;
 
   SimDatabase(String name, DatabaseFleet fleet, long streamDelayMillis) {
     this.name = name;
@@ -247,8 +251,17 @@ final class SimDatabase {
     ssnSince = position;
   }
 
-  /** pg_wal/&lt;timeline&gt;.history of the current timeline: where each earlier branch of the lineage ended. */
+  /**
+   * pg_wal/&lt;timeline&gt;.history of the current timeline: where each earlier branch of the lineage ended.
+   * A replica reports the newest history file it holds, as the driver does: one its walreceiver fetched
+   * from an upstream on a later timeline, even one it then could not follow.
+   */
   private List<LocalState.TimelineSwitch> timelineHistory() {
+    boolean fetchedIsNewer = fetchedHistory != null && fetchedHistory.timeline() > lineage.timeline();
+    return switches(role == DatabaseRole.REPLICA && fetchedIsNewer ? fetchedHistory : lineage);
+  }
+
+  private static List<LocalState.TimelineSwitch> switches(Lineage lineage) {
     List<LocalState.TimelineSwitch> h = new ArrayList<>();
     List<Lineage.Segment> s = lineage.segments();
     for (int i = 1; i < s.size(); i++) {
@@ -377,6 +390,18 @@ final class SimDatabase {
    * receive, immediate leaves the control file unclean.
    */
   void stop(StopMode mode, Consumer<ActionOutcome> done) {
+    stop(mode, false, Optional.empty(), done);
+  }
+
+  /**
+   * A stop that may hang and is escalated: a primary's fast (or smart) shutdown that {@code mayHang} hangs,
+   * when the fleet draws so, after its shutdown checkpoint, with a walsender waiting for a standby that no
+   * longer answers (PostgreSQL waits up to {@code wal_sender_timeout}); it then ends only when escalated.
+   * {@code escalateAfter} from now (the driver's immediate shutdown, then SIGKILL) a stop still under way
+   * ends after an immediate stop's latency, as clean as it had got: a shutdown checkpoint already written
+   * stays written.
+   */
+  void stop(StopMode mode, boolean mayHang, Optional<Duration> escalateAfter, Consumer<ActionOutcome> done) {
     if (process == Process.STOPPED || process == Process.CRASHED) {
       done.accept(success());
       return;
@@ -394,24 +419,41 @@ final class SimDatabase {
         ? fleet.draw(l.immediateStopMin(), l.immediateStopMax())
         : fleet.draw(l.fastStopMin(), l.fastStopMax());
     // The signal arrives first (still writable until then), then the shutdown itself takes time.
-    opName = "stop " + mode.name().toLowerCase();
+    boolean hangs = mayHang && mode != StopMode.IMMEDIATE && role == DatabaseRole.PRIMARY && fleet.shutdownHangs();
+    opName = "stop " + mode.name().toLowerCase() + (hangs ? " (hangs)" : "");
     opDone = done;
+    String op = opName;
+    long serial = ++stops;
     opEvent = fleet.scheduler().after(signal, name + " stop signal", () -> {
       fleet.settle();
       process = Process.STOPPING;
       stoppingCleanly = mode != StopMode.IMMEDIATE;
-      opEvent = fleet.scheduler().after(shutdown, name + " stopped", () -> finish(() -> {
-        fleet.settle();
-        boolean clean = mode != StopMode.IMMEDIATE;
-        if (clean && role == DatabaseRole.PRIMARY) {
-          fleet.shutdownCheckpointReachesStandbys(this);
-        }
-        process = Process.STOPPED;
-        cleanShutdown = clean;
-        streaming = false;
-        return success();
-      }));
+      // A hanging shutdown has an event far away only so that the operation stays in flight; escalation ends it.
+      Duration until = hangs ? Duration.ofDays(1) : shutdown;
+      opEvent = fleet.scheduler().after(until, name + " stopped", () -> finish(() -> stopped(mode != StopMode.IMMEDIATE)));
     });
+    escalateAfter.ifPresent(after -> fleet.scheduler().after(after, name + " stop escalated", () -> {
+      if (serial != stops || !op.equals(opName) || process != Process.STOPPING || opEvent == null) {
+        return;
+      }
+      opEvent.cancel();
+      fleet.stopEscalated();
+      boolean checkpointWritten = stoppingCleanly;
+      opName = op + ", escalated";
+      opEvent = fleet.scheduler().after(fleet.draw(l.immediateStopMin(), l.immediateStopMax()), name + " stopped (escalated)",
+          () -> finish(() -> stopped(checkpointWritten)));
+    }));
+  }
+
+  private ActionOutcome stopped(boolean clean) {
+    fleet.settle();
+    if (clean && role == DatabaseRole.PRIMARY) {
+      fleet.shutdownCheckpointReachesStandbys(this);
+    }
+    process = Process.STOPPED;
+    cleanShutdown = clean;
+    streaming = false;
+    return success();
   }
 
   /** pg_ctl promote: ends recovery after the promote latency and starts a new timeline. */
@@ -482,6 +524,7 @@ final class SimDatabase {
       }
       position = Math.min(position, lineage.forkPoint(src.lineage));
       lineage = src.lineage;
+      fetchedHistory = null;
       newestKnownTimeline = Math.max(newestKnownTimeline, src.lineage.timeline());
       role = DatabaseRole.REPLICA;
       upstream = Optional.of(source);
@@ -541,6 +584,20 @@ final class SimDatabase {
   }
 
   /**
+   * The walreceiver connected to an upstream on a later timeline and fetched that timeline's history file
+   * before it found that the upstream's line left this server's timeline before its position ("new
+   * timeline N forked off current database system timeline N-1 before current recovery point"): the file
+   * stays in pg_wal.
+   */
+  void fetchedHistoryOf(Lineage source) {
+    if (source.timeline() > lineage.timeline()
+        && (fetchedHistory == null || fetchedHistory.timeline() < source.timeline())) {
+      fetchedHistory = source;
+      newestKnownTimeline = Math.max(newestKnownTimeline, source.timeline());
+    }
+  }
+
+  /**
    * The timeline a promotion starts: one past the newest history file this server holds (PostgreSQL's
    * findNewestTimeLine, with no WAL archive to look in). Two servers that never streamed from each
    * other's new timeline can so pick the same number, as real ones do.
@@ -577,6 +634,7 @@ final class SimDatabase {
     newestKnownTimeline = 0;
     systemIdentifier = null;
     lineage = null;
+    fetchedHistory = null;
     position = 0;
     role = null;
     upstream = Optional.empty();

@@ -62,6 +62,13 @@ final class SimDatabaseOperations implements DatabaseOperations {
     return async(done -> db.stop(mode, done));
   }
 
+  /** A demotion's stop: it may hang (see {@link SimDatabase#stop(StopMode, boolean, Optional, Consumer)}) until escalated. */
+  @Override
+  public CompletionStage<ActionOutcome> stopWithin(StopMode mode, Duration bound) {
+    Duration escalateAfter = mode == StopMode.IMMEDIATE ? bound : bound.dividedBy(2);
+    return async(done -> db.stop(mode, true, Optional.of(escalateAfter), done));
+  }
+
   @Override
   public CompletionStage<ActionOutcome> restart(Duration timeout) {
     return async(db::restart);

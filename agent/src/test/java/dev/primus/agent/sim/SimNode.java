@@ -103,6 +103,11 @@ final class SimNode {
     return decisions;
   }
 
+  /** The reason of this agent's last decision; null before its first (and after a reboot). */
+  Reason lastReason() {
+    return alive ? lastReason : null;
+  }
+
   /** The last decision kept this member primary without the DCS on failsafe. */
   boolean leadingInFailsafe() {
     return alive && lastReason == Reason.FAILSAFE_LEADING;
@@ -152,6 +157,9 @@ final class SimNode {
     if (e instanceof AgentEvent.DecisionTaken taken) {
       decisions++;
       lastReason = taken.decision().reason();
+      if (lastReason == Reason.DIVERGED_STOPPING || lastReason == Reason.DEMOTING_LOCK_NOT_RENEWED) {
+        world.count(lastReason.name());
+      }
       world.trace(name, new Object() {
         @Override
         public String toString() {
@@ -170,6 +178,9 @@ final class SimNode {
           .reduce("", (a, b) -> a + "\n      " + b));
     } else if (e instanceof AgentEvent.ActionFinished done) {
       world.trace(name, "  " + Describe.action(done.action()) + " -> " + done.outcome());
+      if (done.action() instanceof dev.primus.ha.Action.Rewind && done.outcome().succeeded()) {
+        world.count("rewinds");
+      }
     }
   }
 

@@ -54,6 +54,6 @@ final class Simulation {
     InvariantChecker c = world.checker();
     return new ScheduleResult(schedule, world.violations().all(), world.elapsed(), world.events(), faults.applied(),
         c.failovers(), c.longestOutage(), c.worstFailoverLoss(), failed ? faults.log() : List.of(),
-        failed || traceLines > TRACE_TAIL ? world.traceLog().last(traceLines) : List.of());
+        failed || traceLines > TRACE_TAIL ? world.traceLog().last(traceLines) : List.of(), world.tally());
   }
 }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  *
  * <ul>
  *   <li>{@code -Dprimus.sim.schedules=N}: how many schedules (seeds 1..N), 2,000 by default.</li>
- *   <li>{@code -Dprimus.sim.seed=S}: replay schedule S alone, printing its whole trace tail.</li>
+ *   <li>{@code -Dprimus.sim.seed=S}: replay schedule S alone, printing its whole trace tail (400 lines, or
+ *       {@code -Dprimus.sim.traceLines=N}).</li>
  *   <li>{@code -Dprimus.sim.seed=S -Dprimus.sim.minimize=true}: also shrink it to the faults it needs.</li>
  *   <li>{@code -Dprimus.sim.pauseHazards=true}: let the operator resume while the primary's agent is
  *       frozen or cut off (a known hazard, see {@link FaultInjector}).</li>
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Prints to stdout {@code simulation: <N> schedules, <H> simulated hours, <V> invariant violations},
  * and a line for the schedules with {@code synchronous_mode} (how many, how many promotions, how many of
- * those lost acknowledged commits); each failing schedule's report (seed, violation, last trace lines,
+ * those lost acknowledged commits), one for demotions and rejoins (hung shutdowns, escalated stops, diverged
+ * replicas stopped for a rewind, rewinds, namesake branches); each failing schedule's report (seed, violation, last trace lines,
  * replay command) goes to stderr.
  */
 class SimulationTest {
@@ -40,7 +42,7 @@ class SimulationTest {
     List<Long> seeds = one.isEmpty()
         ? LongStream.rangeClosed(1, Integer.getInteger("primus.sim.schedules", DEFAULT_SCHEDULES)).boxed().toList()
         : List.of(Long.parseLong(one));
-    int traceLines = one.isEmpty() ? Simulation.TRACE_TAIL : 400;
+    int traceLines = one.isEmpty() ? Simulation.TRACE_TAIL : Integer.getInteger("primus.sim.traceLines", 400);
 
     List<ScheduleResult> results = runAll(seeds, Engine.real(), traceLines);
 
@@ -77,6 +79,16 @@ class SimulationTest {
           failsafe.stream().mapToLong(r -> r.faults().getOrDefault(FaultInjector.Kind.OUTAGE, 0)).sum(),
           failsafe.stream().mapToLong(ScheduleResult::failovers).sum()));
     }
+
+    java.util.Map<String, Integer> tally = new java.util.TreeMap<>();
+    results.forEach(r -> r.tally().forEach((k, v) -> tally.merge(k, v, Integer::sum)));
+    System.out.println(String.format(java.util.Locale.ROOT,
+        "simulation, demotions and rejoins: %d demotion shutdowns hung, %d stops escalated at their bound, %d cycles"
+            + " not renewing the lock during a demotion, %d diverged running replicas stopped for a rewind, %d rewinds,"
+            + " %d namesake branches (not judged)",
+        tally.getOrDefault("hung shutdowns", 0), tally.getOrDefault("escalated stops", 0),
+        tally.getOrDefault("DEMOTING_LOCK_NOT_RENEWED", 0), tally.getOrDefault("DIVERGED_STOPPING", 0),
+        tally.getOrDefault("rewinds", 0), tally.getOrDefault("namesake branches", 0)));
 
     assertTrue(hours >= results.size() * 0.5 - 1e-9 || !failed.isEmpty(), "each schedule runs 30 simulated minutes");
     assertEquals(0, violations, () -> "failing seeds: "

@@ -65,6 +65,14 @@ final class PgCtl {
         + " ends with: " + ProcessRunner.tail(serverLog()));
   }
 
+  /** How long {@code pg_ctl stop -W} may take to deliver its signal. */
+  private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(10);
+  /** How often a bounded stop looks whether the postmaster is gone. */
+  private static final Duration POLL = Duration.ofMillis(50);
+
+  /** How long an immediate shutdown may take after a stop in another mode timed out, before the kill. */
+  static final Duration IMMEDIATE_WAIT = Duration.ofSeconds(30);
+
   /**
    * Stops the server in {@code mode}; if it is not down within {@code timeout}, stops it immediately,
    * and if even that hangs, kills the postmaster. Returns the mode that finally stopped it.
@@ -80,7 +88,7 @@ final class PgCtl {
     if (mode != StopMode.IMMEDIATE) {
       LOG.log(System.Logger.Level.WARNING, "{0} shutdown did not finish in {1} s; stopping immediately",
           mode, timeout.toSeconds());
-      if (pgCtlStop(StopMode.IMMEDIATE, Duration.ofSeconds(30)) || running().isEmpty()) {
+      if (pgCtlStop(StopMode.IMMEDIATE, IMMEDIATE_WAIT) || running().isEmpty()) {
         return StopMode.IMMEDIATE;
       }
     }
@@ -90,6 +98,69 @@ final class PgCtl {
       throw new DriverException(Kind.TIMEOUT, "PostgreSQL (pid " + pm.get().pid() + ") survived fast, immediate and SIGKILL");
     }
     return StopMode.IMMEDIATE;
+  }
+
+  /**
+   * Stops the server within {@code bound}: {@code mode} for half of it, immediately for the rest, then
+   * SIGKILL of the postmaster and its children. Returns the mode that finally stopped it (IMMEDIATE after a
+   * kill).
+   */
+  StopMode stopWithin(StopMode mode, Duration bound) throws DriverException {
+    Optional<Postmaster> pm = running();
+    if (pm.isEmpty()) {
+      return mode;
+    }
+    // pg_ctl waits in whole seconds; the bound is the engine's and counts in milliseconds. Each step only
+    // signals (pg_ctl stop -W), and the wait is ours.
+    long deadline = System.nanoTime() + bound.toNanos();
+    Duration first = mode == StopMode.IMMEDIATE ? bound : bound.dividedBy(2);
+    signalStop(mode);
+    if (awaitDown(System.nanoTime() + first.toNanos())) {
+      return mode;
+    }
+    if (mode != StopMode.IMMEDIATE) {
+      LOG.log(System.Logger.Level.WARNING, "{0} shutdown did not finish in {1} ms; stopping immediately",
+          mode, first.toMillis());
+      signalStop(StopMode.IMMEDIATE);
+      if (awaitDown(deadline)) {
+        return StopMode.IMMEDIATE;
+      }
+    }
+    LOG.log(System.Logger.Level.WARNING, "shutdown did not end within {0} ms; killing postmaster {1} and its processes",
+        bound.toMillis(), pm.get().pid());
+    pm.get().kill(Duration.ofSeconds(10));
+    if (running().isPresent()) {
+      throw new DriverException(Kind.TIMEOUT, "PostgreSQL (pid " + pm.get().pid() + ") survived " + mode.name().toLowerCase(Locale.ROOT)
+          + ", immediate and SIGKILL");
+    }
+    return StopMode.IMMEDIATE;
+  }
+
+  /** {@code pg_ctl stop -W}: the signal only. A server already gone is no failure. */
+  private void signalStop(StopMode mode) throws DriverException {
+    ProcessRunner.Result r = runner.run(ProcessRunner.Spec.of("pg_ctl stop -W",
+        List.of(bin.tool("pg_ctl").toString(), "stop", "-D", data.path().toString(),
+            "-m", mode.name().toLowerCase(Locale.ROOT), "-W"),
+        SIGNAL_TIMEOUT, commandLog("pg_ctl-stop")).workDir(logDir));
+    if (!r.ok() && running().isPresent()) {
+      LOG.log(System.Logger.Level.WARNING, "pg_ctl stop -m {0} -W failed: {1}", mode, ProcessRunner.tail(r.log()));
+    }
+  }
+
+  /** Polls until the postmaster is gone or {@code deadlineNanos} ({@link System#nanoTime()}) has passed. */
+  private boolean awaitDown(long deadlineNanos) {
+    while (running().isPresent()) {
+      if (System.nanoTime() - deadlineNanos >= 0) {
+        return false;
+      }
+      try {
+        Thread.sleep(POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return running().isEmpty();
+      }
+    }
+    return true;
   }
 
   private boolean pgCtlStop(StopMode mode, Duration timeout) throws DriverException {

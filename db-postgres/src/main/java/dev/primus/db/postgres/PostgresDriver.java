@@ -224,12 +224,28 @@ public final class PostgresDriver implements DatabaseDriver {
   @Override
   public Optional<Long> stop(StopMode stopMode, Duration timeout) throws DriverException {
     Objects.requireNonNull(stopMode, "stopMode");
+    Objects.requireNonNull(timeout, "timeout");
+    return stopping(stopMode, () -> pgCtl.stop(stopMode, timeout));
+  }
+
+  @Override
+  public Optional<Long> stopWithin(StopMode stopMode, Duration bound) throws DriverException {
+    Objects.requireNonNull(stopMode, "stopMode");
+    Objects.requireNonNull(bound, "bound");
+    return stopping(stopMode, () -> pgCtl.stopWithin(stopMode, bound));
+  }
+
+  private interface StopCall {
+    StopMode stop() throws DriverException;
+  }
+
+  private Optional<Long> stopping(StopMode stopMode, StopCall call) throws DriverException {
     synchronized (lock) {
       if (pgCtl.running().isPresent()) {
         // A smart shutdown waits for every client, the probe's and the live check's kept connections included.
         probe.closeCached();
         live.closeKept();
-        StopMode used = pgCtl.stop(stopMode, timeout);
+        StopMode used = call.stop();
         stoppedByDriver = true;
         if (used != stopMode) {
           LOG.log(System.Logger.Level.WARNING, "{0} stop escalated to {1}", stopMode, used);

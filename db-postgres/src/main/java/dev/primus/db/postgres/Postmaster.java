@@ -61,7 +61,7 @@ record Postmaster(long pid, Optional<Instant> startTime, int port, String status
   }
 
   /** A dead process its new parent has not reaped yet still has an id; it is not a server. */
-  private static boolean zombie(long pid) {
+  static boolean zombie(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
       int end = stat.lastIndexOf(')');
@@ -75,14 +75,24 @@ record Postmaster(long pid, Optional<Instant> startTime, int port, String status
   /** SIGKILL: the last resort when the server ignores immediate shutdown. */
   void kill(Duration wait) {
     ProcessHandle.of(pid).ifPresent(h -> {
+      // Its children first collected (once the postmaster is gone they belong to init), then the postmaster
+      // killed before them, so it cannot start a crash restart when they die; a backend or walsender left
+      // behind would keep the shared memory and the port until it noticed.
+      List<ProcessHandle> children = h.children().toList();
       h.destroyForcibly();
-      try {
-        h.onExit().get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ignored) {
-        // the caller re-checks whether it is gone
+      children.forEach(ProcessHandle::destroyForcibly);
+      // Until it is reaped: PostgreSQL takes a pid that still exists, a zombie's too, for a server still
+      // running, and would not start again.
+      long deadline = System.nanoTime() + wait.toNanos();
+      while (h.isAlive() && System.nanoTime() - deadline < 0) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
+      // the caller re-checks whether it is gone
     });
   }
 

@@ -91,6 +91,19 @@ public interface DatabaseDriver extends AutoCloseable {
    */
   Optional<Long> stop(StopMode mode, Duration timeout) throws DriverException;
 
+  /**
+   * Stops the instance in {@code mode} within {@code bound}: if it is not down after half of it, stops it
+   * immediately; if even that has not ended at the bound, kills the server's processes (SIGKILL of the
+   * postmaster). A demotion's stop, bounded by the engine so that it ends before the leader lock can pass
+   * to another member. Returns the shutdown checkpoint LSN when the stop was clean (as {@link #stop}).
+   *
+   * <p>The default calls {@link #stop(StopMode, Duration)} with half the bound, for a driver that cannot
+   * bound its escalation more finely.
+   */
+  default Optional<Long> stopWithin(StopMode mode, Duration bound) throws DriverException {
+    return stop(mode, bound.dividedBy(2));
+  }
+
   /** Restarts in the current role (to apply restart-only parameters). */
   void restart(Duration timeout) throws DriverException;
 
