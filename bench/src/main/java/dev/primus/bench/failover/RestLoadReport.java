@@ -16,7 +16,7 @@ import java.util.function.ToDoubleFunction;
  * how long the HA loop's cycles took and how late they began.
  */
 final class RestLoadReport {
-  private static final String ROW = "  %-10s %-6s %9s %8s %8s %8s  %-22s %-19s %-19s %-22s %-22s %7s%n";
+  private static final String ROW = "  %-10s %-6s %9s %8s %8s %8s  %-25s %-19s %-19s %-25s %-23s %6s%n";
 
   private final PrintStream out;
 
