@@ -68,6 +68,11 @@ import org.slf4j.LoggerFactory;
  */
 final class AgentCore {
   private static final Logger LOG = LoggerFactory.getLogger(AgentCore.class);
+  /**
+   * One DEBUG line per cycle with its duration and delay ({@link LoopTimes}); a logger of its own, so that
+   * {@code log.loggers: {dev.primus.agent.cycle: DEBUG}} shows them and nothing else.
+   */
+  static final Logger CYCLE_LOG = LoggerFactory.getLogger("dev.primus.agent.cycle");
   /** Back-to-back cycles allowed before the loop waits anyway (a guard against ping-pong). */
   static final int IMMEDIATE_CYCLES_MAX = 8;
   /** The pause after {@link #IMMEDIATE_CYCLES_MAX} immediate cycles, or after a cycle that failed. */
@@ -95,6 +100,7 @@ final class AgentCore {
   private final DecisionExecutor executor;
   private final AtomicReference<FailsafeNotice> failsafeReceived = new AtomicReference<>();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  final LoopTimes loopTimes = new LoopTimes();
 
   private volatile PatroniDcs dcs;
   private volatile HaConfig ha;
@@ -111,6 +117,9 @@ final class AgentCore {
   private Optional<Duration> wakeWithin = Optional.empty();
   private AgentRuntime.Cancellable nextCycle;
   private Instant nextCycleAt;
+  /** When the running cycle began (for {@link #loopTimes}). */
+  private Instant cycleBegan;
+  private Duration cycleLate = Duration.ZERO;
   private AgentRuntime.Subscription watch;
   private int immediateStreak;
   private List<String> pendingPeers = List.of();
@@ -304,9 +313,13 @@ final class AgentCore {
     if (closed || cycleRunning) {
       return;
     }
+    Instant began = clock.instant();
+    Duration late = nextCycleAt == null ? Duration.ZERO : Duration.between(nextCycleAt, began);
     nextCycle = null;
     nextCycleAt = null;
     cycleRunning = true;
+    cycleBegan = began;
+    cycleLate = late;
     wakeWithin = Optional.empty();
     try {
       askPeers().thenComposeAsync(asked -> readCluster().thenApply(view -> new Observed(view, asked)), lane)
@@ -459,6 +472,14 @@ final class AgentCore {
 
   private void endCycle(Duration wait) {
     cycleRunning = false;
+    if (cycleBegan != null) {
+      Duration took = Duration.between(cycleBegan, clock.instant());
+      loopTimes.record(took, cycleLate);
+      if (CYCLE_LOG.isDebugEnabled()) {
+        CYCLE_LOG.debug("loop cycle took {} ms, began {} ms after it was due", millis(took), millis(cycleLate));
+      }
+      cycleBegan = null;
+    }
     if (closed) {
       stopped.complete(null);
       return;
@@ -470,6 +491,10 @@ final class AgentCore {
       wakeWithin = Optional.empty();
     }
     scheduleCycle(wait);
+  }
+
+  private static String millis(Duration d) {
+    return String.format(java.util.Locale.ROOT, "%.1f", Math.max(0, d.toNanos()) / 1e6);
   }
 
   private Duration nextWait(Decision decision, DecisionExecutor.Result result) {

@@ -120,6 +120,15 @@ public final class PrimusAgent implements AutoCloseable {
     });
   }
 
+  /**
+   * How long the HA loop's cycles took and how late they began, since {@link #start()} ({@code GET /metrics}
+   * exposes them as {@code primus_loop_cycle_seconds} and {@code primus_loop_cycle_delay_seconds}). Never blocks
+   * on the loop.
+   */
+  public LoopTimes.Snapshot loopTimes() {
+    return core.loopTimes.snapshot();
+  }
+
   /** What an operator can ask of this member. */
   public AgentCommands commands() {
     return commands;

@@ -190,6 +190,24 @@ class PrimusAgentTest {
   }
 
   @Test
+  void everyCycleIsCountedWithHowLongItTookAndHowLateItBegan() {
+    Node n = bootstrapLeader("node1");
+    long afterBootstrap = n.agent().loopTimes().duration().count();
+    assertTrue(afterBootstrap > 0, "the bootstrap's cycles are counted");
+
+    run(Duration.ofSeconds(35)); // loop_wait 10: at least three more cycles
+
+    LoopTimes.Snapshot t = n.agent().loopTimes();
+    long decisions = n.events().stream().filter(e -> e instanceof AgentEvent.DecisionTaken).count();
+    assertEquals(decisions, t.duration().count(), "one per decision (no cycle here decided twice)");
+    assertTrue(t.duration().count() >= afterBootstrap + 3, t.toString());
+    assertEquals(t.duration().count(), t.delay().count());
+    // This runtime runs everything at once and every timer on time.
+    assertEquals(0.0, t.duration().maxSeconds());
+    assertEquals(0.0, t.delay().maxSeconds());
+  }
+
+  @Test
   void aMemberWithAReplicaMethodWithoutLeaderRestoresAnInitializedClusterThatLostEveryMember() throws Exception {
     // The cluster exists (initialize holds its system identifier) but no member is left to copy from.
     assertTrue(admin().raceInitialize(DatabaseDriverTestDouble.SYSID).succeeded());

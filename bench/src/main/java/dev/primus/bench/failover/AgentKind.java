@@ -24,6 +24,11 @@ sealed interface AgentKind permits AgentKind.Primus, AgentKind.Patroni {
   /** The Primus-only lines under {@code postgresql:}, if any. */
   List<String> postgresqlExtras();
 
+  /** Lines under {@code log:} beyond the level, if any. */
+  default List<String> logExtras() {
+    return List.of();
+  }
+
   /**
    * Primus started the way an operator starts it: {@code runner/bin/primus run cfg.yml}, which execs
    * {@code java <its lean JVM flags> -jar <jar>} — so the process id is the JVM's and a change of the
@@ -52,6 +57,12 @@ sealed interface AgentKind permits AgentKind.Primus, AgentKind.Patroni {
     @Override
     public List<String> postgresqlExtras() {
       return osUser.isEmpty() ? List.of() : List.of("os_user: " + osUser);
+    }
+
+    /** One line per HA loop cycle with its duration and delay, which the bench reads ({@link CycleLog}). */
+    @Override
+    public List<String> logExtras() {
+      return List.of("loggers:", "  " + CycleLog.LOGGER + ": DEBUG");
     }
   }
 

@@ -117,7 +117,9 @@ final class Cluster implements AutoCloseable {
         "scope: " + scope,
         "name: " + n.name(),
         "log:",
-        "  level: INFO",
+        "  level: INFO"));
+    kind.logExtras().forEach(l -> lines.add("  " + l));
+    lines.addAll(List.of(
         "restapi:",
         "  listen: 127.0.0.1:" + n.restPort(),
         "  connect_address: 127.0.0.1:" + n.restPort(),
@@ -332,6 +334,36 @@ final class Cluster implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
+  }
+
+  /** The size of each member's log now, in member order: where {@link #logsSince} starts reading. */
+  long[] logSizes() {
+    return nodes.stream().mapToLong(n -> {
+      try {
+        return Files.size(n.log());
+      } catch (IOException e) {
+        return 0;
+      }
+    }).toArray();
+  }
+
+  /** Every member's log lines written since {@code sizes} ({@link #logSizes}). */
+  List<String> logsSince(long[] sizes) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      Path log = nodes.get(i).log();
+      if (!Files.exists(log)) {
+        continue;
+      }
+      try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(log.toFile(), "r")) {
+        long from = Math.min(sizes[i], f.length());
+        byte[] bytes = new byte[(int) (f.length() - from)];
+        f.seek(from);
+        f.readFully(bytes);
+        out.addAll(new String(bytes, StandardCharsets.UTF_8).lines().toList());
+      }
+    }
+    return out;
   }
 
   String tail(Node n, int lines) {

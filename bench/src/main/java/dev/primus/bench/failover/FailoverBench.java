@@ -36,10 +36,12 @@ public final class FailoverBench {
 
   /** The command line. */
   record Options(int rounds, int idleSeconds, List<String> systems, List<String> settings, boolean keep,
-      Path runnerJar, Path primusScript) {
+      Path runnerJar, Path primusScript, int restLoad) {
     static final String USAGE = "usage: failover [--quick] [-n N (4)] [--idle-seconds S (60)] [--only primus|patroni]"
-        + " [--settings default|fast|all (all)] [--keep]\n"
-        + "  --quick   -n 2 --idle-seconds 30 (later options still apply); -n 0 measures the idle footprint only";
+        + " [--settings default|fast|all (all)] [--rest-load R] [--keep]\n"
+        + "  --quick   -n 2 --idle-seconds 30 (later options still apply); -n 0 measures the idle footprint only\n"
+        + "  --rest-load R   Primus only, no idle footprint: each setting run twice, without and with R health checks\n"
+        + "                  per second to every member (half GET /primary, half GET /replica) during the rounds";
     static final int ROUNDS = 4;
     static final int IDLE_SECONDS = 60;
 
@@ -51,6 +53,7 @@ public final class FailoverBench {
       boolean keep = false;
       Path jar = null;
       Path script = null;
+      int restLoad = 0;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         if (a.equals("--keep")) {
@@ -78,15 +81,25 @@ public final class FailoverBench {
             case "all" -> List.of("default", "fast");
             default -> throw new IllegalArgumentException("--settings takes default, fast or all, got '" + v + "'");
           };
+          case "--rest-load" -> restLoad = positive(a, v);
           case "--runner-jar" -> jar = Path.of(v);
           case "--primus-script" -> script = Path.of(v);
           default -> throw new IllegalArgumentException("unknown option " + a);
         }
       }
+      if (restLoad > 0) {
+        if (!systems.contains("primus")) {
+          throw new IllegalArgumentException("--rest-load measures Primus only (its cycle log); drop --only patroni");
+        }
+        if (rounds == 0) {
+          throw new IllegalArgumentException("--rest-load needs rounds: -n 1 or more");
+        }
+        systems = List.of("primus");
+      }
       if (systems.contains("primus") && (jar == null || script == null)) {
         throw new IllegalArgumentException("--runner-jar and --primus-script are required (bench/failover passes them)");
       }
-      return new Options(rounds, idle, systems, settings, keep, jar, script);
+      return new Options(rounds, idle, systems, settings, keep, jar, script, restLoad);
     }
 
     /** -n 0 measures the idle footprint only. */
@@ -176,10 +189,50 @@ public final class FailoverBench {
           etcdProcess[0].version(), postgresVersion(pgBin), pgBin);
       out.printf(Locale.ROOT, "agents: %s%s%n", primus.map(p -> "Primus (" + o.runnerJar().getFileName() + ")").orElse(""),
           patroni.map(p -> (o.systems().contains("primus") ? ", " : "") + patroniVersion()).orElse(""));
-      if (o.systems().contains("patroni") && patroniMissing.isPresent()) {
+      if (o.restLoad() > 0) {
+        out.println("Patroni comparison skipped: --rest-load measures Primus only");
+      } else if (o.systems().contains("patroni") && patroniMissing.isPresent()) {
         out.println("Patroni comparison skipped: " + patroniMissing.get());
       } else if (!o.systems().contains("patroni")) {
         out.println("Patroni comparison skipped: --only primus");
+      }
+      if (o.restLoad() > 0) {
+        out.printf(Locale.ROOT, "per run: %d unplanned failovers (kill -9 agent + postmaster) and %d switchovers"
+            + " (POST /switchover); writer: one INSERT every %d ms; no idle window; each setting without health checks,"
+            + " then with %d per second to every member (half GET /primary, half GET /replica, %d connections per"
+            + " member and path, open loop, from this JVM)%n", o.rounds(), o.rounds(), Writer.PERIOD_MILLIS,
+            o.restLoad(), RestLoad.CONNECTIONS);
+        out.flush();
+        RestLoadReport report = new RestLoadReport(out);
+        for (String settings : o.settings()) {
+          List<Scenario> runs = new java.util.ArrayList<>();
+          for (int load : new int[] {0, o.restLoad()}) {
+            if (!etcdProcess[0].alive()) {
+              out.printf(Locale.ROOT, "note: etcd (pid %d) exited during the previous run, not stopped by the"
+                  + " bench; a new etcd serves the rest of the run%n", etcdProcess[0].pid());
+              reaper.close(etcdProcess[0]);
+              etcdProcess[0] = reaper.add(EtcdProcess.start());
+              etcd[0] = new EtcdView(etcdProcess[0].clientUrl(), etcdProcess[0].metricsUrl());
+            }
+            Timing t = settings.equals("default") ? Timing.PATRONI_DEFAULT : Timing.PRIMUS_SMALLEST;
+            EtcdProcess server = etcdProcess[0];
+            String label = settings + (load == 0 ? "-no-load" : "-rest-load");
+            Scenario s = new ScenarioRun(primus.orElseThrow(), t, label, work.resolve("primus-" + label), etcd[0],
+                server.clientUrl().getHost() + ":" + server.clientUrl().getPort(), pgBin, osUser, o.rounds(),
+                Duration.ZERO, reaper, server::alive, load, false).run();
+            runs.add(s);
+            if (s.error().isPresent() || Stream.concat(s.failovers().stream(), s.switchovers().stream())
+                .anyMatch(r -> r.note().isPresent())) {
+              keepWork.set(true);
+            }
+          }
+          report.block(settings, runs);
+          out.flush();
+        }
+        report.legend();
+        out.printf(Locale.ROOT, "%nload average %s at the end (1, 5, 15 min); the run took %.1f min%n", loadAverage(),
+            (System.nanoTime() - started) / 60e9);
+        return;
       }
       out.printf(Locale.ROOT, "per row: %d unplanned failovers (kill -9 agent + postmaster) and %d switchovers"
           + " (POST /switchover); writer: one INSERT every %d ms; idle window %d s%n",

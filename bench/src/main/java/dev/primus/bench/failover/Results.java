@@ -86,15 +86,29 @@ final class Results {
    * @param loadAfter   and when it ended
    * @param error       why the run stopped early, if it did
    * @param seconds     how long the scenario took, bootstrap to teardown
+   * @param restLoad    health checks per second and member sent during the rounds (0: none)
+   * @param phases      the failover rounds and the switchover rounds as phases, with the health checks' answers
+   *                    and the HA loop's cycles in each (empty unless measured: {@code --rest-load})
    */
   record Scenario(String system, Timing timing, String agentCommand, Optional<Footprint> footprint,
       List<Round> failovers, List<Round> switchovers, String loadBefore, String loadAfter, Optional<String> error,
-      double seconds) {
+      double seconds, int restLoad, List<Phase> phases) {
     Scenario {
       failovers = List.copyOf(failovers);
       switchovers = List.copyOf(switchovers);
+      phases = List.copyOf(phases);
     }
   }
+
+  /**
+   * The rounds of one kind, start of the first to the end of the last (rejoins included), seen from outside.
+   *
+   * @param name   failover or switchover
+   * @param rest   what the health checks got, if any were sent
+   * @param cycles how long the HA loop's cycles took, all members together (their log lines)
+   * @param delays how long after it was due each cycle began
+   */
+  record Phase(String name, Optional<RestLoad.Figures> rest, RestLoad.Quantiles cycles, RestLoad.Quantiles delays) {}
 
   /** Median, minimum and maximum of the completed rounds' values; empty when none completed. */
   record Spread(double median, double min, double max, int count) {

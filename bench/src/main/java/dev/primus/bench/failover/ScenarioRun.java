@@ -1,6 +1,7 @@
 package dev.primus.bench.failover;
 
 import dev.primus.bench.failover.Results.Footprint;
+import dev.primus.bench.failover.Results.Phase;
 import dev.primus.bench.failover.Results.Round;
 import dev.primus.bench.failover.Results.Scenario;
 import java.io.IOException;
@@ -26,6 +27,8 @@ final class ScenarioRun {
   private static final Duration BOOT = Duration.ofSeconds(240);
   private static final Duration REJOIN = Duration.ofSeconds(240);
   private static final long POLL_MILLIS = 20;
+  /** Health checks run this long before the first round: connections open, the agents' REST code compiled. */
+  private static final Duration WARM_UP = Duration.ofSeconds(10);
 
   private final AgentKind kind;
   private final Timing timing;
@@ -39,11 +42,23 @@ final class ScenarioRun {
   private final Duration idle;
   private final Reaper reaper;
   private final java.util.function.BooleanSupplier etcdAlive;
+  /** Health checks per second and member during the rounds; 0 for none. */
+  private final int restLoad;
+  /** Whether to measure the idle footprint before the rounds. */
+  private final boolean measureFootprint;
   /** The kill's phase within the cycle: the same sequence for every agent and run. */
   private final java.util.Random phase = new java.util.Random(20_230_402L);
 
   ScenarioRun(AgentKind kind, Timing timing, String label, Path dir, EtcdView etcd, String etcdHosts, Path pgBin,
       String osUser, int rounds, Duration idle, Reaper reaper, java.util.function.BooleanSupplier etcdAlive) {
+    this(kind, timing, label, dir, etcd, etcdHosts, pgBin, osUser, rounds, idle, reaper, etcdAlive, 0, true);
+  }
+
+  ScenarioRun(AgentKind kind, Timing timing, String label, Path dir, EtcdView etcd, String etcdHosts, Path pgBin,
+      String osUser, int rounds, Duration idle, Reaper reaper, java.util.function.BooleanSupplier etcdAlive,
+      int restLoad, boolean measureFootprint) {
+    this.restLoad = restLoad;
+    this.measureFootprint = measureFootprint;
     this.kind = kind;
     this.timing = timing;
     this.label = label;
@@ -68,6 +83,8 @@ final class ScenarioRun {
     String command = "?";
     Cluster cluster = null;
     Writer writer = null;
+    RestLoad load = null;
+    List<Phase> phases = new ArrayList<>();
     try {
       cluster = reaper.add(Cluster.create(kind, timing, scope, dir, etcd, etcdHosts, pgBin, osUser));
       progress("bootstrapping 3 members (" + timing + ")");
@@ -77,27 +94,41 @@ final class ScenarioRun {
       progress(String.format(Locale.ROOT, "whole after %.1f s, leader %s", seconds(System.nanoTime() - t0), leader));
       command = cmdline(cluster.agentPid(leader));
 
-      footprint = Optional.of(idleFootprint(cluster));
+      if (measureFootprint) {
+        footprint = Optional.of(idleFootprint(cluster));
+      }
 
       writer = Writer.start(cluster.nodes(), cluster.node(leader));
       if (writer.awaitAckOn(cluster.index(leader), System.nanoTime() - 1, Duration.ofSeconds(10)).isEmpty()) {
         throw new IllegalStateException("the writer could not commit on the leader " + leader);
       }
+      if (restLoad > 0) {
+        load = RestLoad.start(cluster.nodes(), restLoad);
+        progress("health checks: " + restLoad + " requests/s per member on " + String.join(" and ", RestLoad.PATHS)
+            + "; " + WARM_UP.toSeconds() + " s before the first round");
+        Thread.sleep(WARM_UP.toMillis());
+      }
       int lostSoFar = 0;
+      long phaseStart = System.nanoTime();
+      long[] logs = cluster.logSizes();
       for (int i = 1; i <= rounds; i++) {
         Round r = failover(cluster, writer, lostSoFar);
         lostSoFar += r.lostWrites();
         failovers.add(r);
         progress("failover " + i + "/" + rounds + ": " + describe(r));
       }
+      phases.add(phase("failover", cluster, load, phaseStart, logs));
+      phaseStart = System.nanoTime();
+      logs = cluster.logSizes();
       for (int i = 1; i <= rounds; i++) {
         Round r = switchover(cluster, writer, i, lostSoFar);
         lostSoFar += r.lostWrites();
         switchovers.add(r);
         progress("switchover " + i + "/" + rounds + ": " + describe(r));
       }
+      phases.add(phase("switchover", cluster, load, phaseStart, logs));
       return new Scenario(kind.name(), timing, command, footprint, failovers, switchovers, loadBefore,
-          FailoverBench.loadAverage(), Optional.empty(), seconds(System.nanoTime() - began));
+          FailoverBench.loadAverage(), Optional.empty(), seconds(System.nanoTime() - began), restLoad, phases);
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
@@ -107,8 +138,15 @@ final class ScenarioRun {
           + firstLine(e);
       progress("stopped: " + (etcdAlive.getAsBoolean() ? "" : "etcd is gone; ") + e.getMessage());
       return new Scenario(kind.name(), timing, command, footprint, failovers, switchovers, loadBefore,
-          FailoverBench.loadAverage(), Optional.of(why), seconds(System.nanoTime() - began));
+          FailoverBench.loadAverage(), Optional.of(why), seconds(System.nanoTime() - began), restLoad, phases);
     } finally {
+      if (load != null) {
+        try {
+          load.close();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       if (writer != null) {
         try {
           writer.close();
@@ -120,6 +158,18 @@ final class ScenarioRun {
         reaper.close(cluster);
       }
     }
+  }
+
+  /** The health checks due and the cycles logged since {@code start} and {@code logs}. */
+  private Phase phase(String name, Cluster cluster, RestLoad load, long start, long[] logs) throws IOException {
+    CycleLog.Cycles c = CycleLog.parse(cluster.logsSince(logs));
+    Optional<RestLoad.Figures> rest = load == null ? Optional.empty()
+        : Optional.of(load.figures(start, System.nanoTime()));
+    progress(String.format(Locale.ROOT, "%s phase: %sHA loop cycles p50/p99/max %s ms (%d cycles), began late by"
+        + " p50/p99/max %s ms", name, rest.map(f -> String.format(Locale.ROOT, "%.0f health checks answered per second,"
+        + " latency p50/p99/max %s ms, %d refused, %d failed; ", f.answeredPerSecond(), f.latency().format(), f.refused(),
+        f.errors())).orElse(""), c.took().format(), c.took().count(), c.late().format()));
+    return new Phase(name, rest, c.took(), c.late());
   }
 
   /**

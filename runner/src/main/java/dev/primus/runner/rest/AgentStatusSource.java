@@ -36,6 +36,11 @@ public final class AgentStatusSource implements NodeStatusSource {
   }
 
   @Override
+  public java.util.Optional<dev.primus.agent.LoopTimes.Snapshot> loopTimes() {
+    return java.util.Optional.of(agent.loopTimes());
+  }
+
+  @Override
   public NodeStatus live() {
     AgentStatus s;
     try {

@@ -1,5 +1,6 @@
 package dev.primus.runner.rest;
 
+import dev.primus.agent.LoopTimes;
 import dev.primus.dcs.model.MemberRole;
 import dev.primus.dcs.model.MemberState;
 import dev.primus.ha.DatabaseRole;
@@ -40,6 +41,11 @@ final class Metrics {
   }
 
   static String render(NodeStatus s, NodeIdentity id) {
+    return render(s, id, Optional.empty());
+  }
+
+  /** With the HA loop's histograms after Patroni's metrics, when the source has a loop. */
+  static String render(NodeStatus s, NodeIdentity id, Optional<LoopTimes.Snapshot> loop) {
     Metrics m = new Metrics(id);
     LocalState local = s.local();
     boolean running = s.state() == MemberState.RUNNING;
@@ -95,7 +101,34 @@ final class Metrics {
         + " 7=bootstrap_starting, 8=start_failed, 9=restarting, 10=restart_failed, 11=stopping, 12=stopped,"
         + " 13=stop_failed, 14=crashed\n");
     m.sample("patroni_postgres_state", "gauge", String.valueOf(STATE_INDEX.getOrDefault(s.state(), -1)));
+    loop.ifPresent(t -> {
+      m.histogram("primus_loop_cycle_seconds", "How long the HA loop's cycles took (observe, decide, act; long"
+          + " actions run beside the loop), since the agent started.", t.duration());
+      m.histogram("primus_loop_cycle_delay_seconds", "How long after it was due each HA loop cycle began, since the"
+          + " agent started.", t.delay());
+    });
     return m.out.toString();
+  }
+
+  /** A Prometheus histogram, and its largest value as the gauge {@code <name>_max}. */
+  private void histogram(String name, String help, LoopTimes.Series h) {
+    String inner = labels.substring(1, labels.length() - 1);
+    out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    out.append("# TYPE ").append(name).append(" histogram\n");
+    double[] bounds = LoopTimes.bounds();
+    long[] counts = h.atOrBelow();
+    for (int i = 0; i < bounds.length; i++) {
+      bucket(name, inner, Double.toString(bounds[i]), counts[i]);
+    }
+    bucket(name, inner, "+Inf", h.count());
+    out.append(name).append("_sum").append(labels).append(' ').append(h.sumSeconds()).append('\n');
+    out.append(name).append("_count").append(labels).append(' ').append(h.count()).append('\n');
+    gauge(name + "_max", "The largest value of " + name + " so far.", Double.toString(h.maxSeconds()));
+  }
+
+  private void bucket(String name, String innerLabels, String le, long count) {
+    out.append(name).append("_bucket{").append(innerLabels).append(",le=\"").append(le).append("\"} ")
+        .append(count).append('\n');
   }
 
   private void gauge(String name, String help, String value) {

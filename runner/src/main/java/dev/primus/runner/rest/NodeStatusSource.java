@@ -19,4 +19,12 @@ public interface NodeStatusSource {
   default NodeStatus live() {
     return current();
   }
+
+  /**
+   * How long the HA loop's cycles took and how late they began ({@code primus_loop_cycle_seconds} and
+   * {@code primus_loop_cycle_delay_seconds} in {@code GET /metrics}); empty for a source without a loop.
+   */
+  default java.util.Optional<dev.primus.agent.LoopTimes.Snapshot> loopTimes() {
+    return java.util.Optional.empty();
+  }
 }

@@ -143,7 +143,7 @@ final class RestHandler implements HttpHandler {
       case "patroni":
         return new Json(200, Documents.status(source.live(), id));
       case "metrics":
-        return new Text(200, Metrics.render(source.live(), id), "text/plain; version=0.0.4; charset=utf-8");
+        return new Text(200, Metrics.render(source.live(), id, source.loopTimes()), "text/plain; version=0.0.4; charset=utf-8");
       case "readiness":
         return new StatusOnly(HealthChecks.readiness(query, source.live(), clock.instant()));
       default:
