@@ -172,17 +172,29 @@ final class ConfigFiles {
     }
   }
 
-  /** Removes recovery settings from postgresql.auto.conf; other ALTER SYSTEM settings stay. */
+  /**
+   * Removes recovery settings from postgresql.auto.conf, and a fence another member set before promoting itself
+   * ({@code default_transaction_read_only} with the marker {@code primus.fenced_by}, only when the marker is
+   * there: a read-only default of the user's own stays); other ALTER SYSTEM settings stay. Called before every
+   * start, so a fenced former primary takes writes again once it runs in a role it was given.
+   */
   void sanitizeAutoConf() throws DriverException {
     Optional<String> auto = data.read(AUTO_CONF);
     if (auto.isEmpty()) {
       return;
     }
+    boolean fenced = false;
+    for (String line : auto.get().split("\n", -1)) {
+      Matcher m = AUTO_CONF_PARAMETER.matcher(line);
+      if (m.find() && m.group(1).equalsIgnoreCase(FENCE_MARKER)) {
+        fenced = true;
+      }
+    }
     StringBuilder kept = new StringBuilder();
     boolean changed = false;
     for (String line : auto.get().split("\n", -1)) {
       Matcher m = AUTO_CONF_PARAMETER.matcher(line);
-      if (m.find() && isRecoveryParameter(m.group(1))) {
+      if (m.find() && (isRecoveryParameter(m.group(1)) || fenced && isFenceParameter(m.group(1)))) {
         changed = true;
         continue;
       }
@@ -192,6 +204,14 @@ final class ConfigFiles {
       kept.setLength(Math.max(0, kept.length() - 1));
       data.write(AUTO_CONF, kept.toString());
     }
+  }
+
+  /** The ALTER SYSTEM setting that marks a fence ({@link PostgresDriver#fenceFormerPrimary}). */
+  static final String FENCE_MARKER = "primus.fenced_by";
+
+  static boolean isFenceParameter(String name) {
+    String n = name.toLowerCase(java.util.Locale.ROOT);
+    return n.equals(FENCE_MARKER) || n.equals("default_transaction_read_only");
   }
 
   static boolean isRecoveryParameter(String name) {
