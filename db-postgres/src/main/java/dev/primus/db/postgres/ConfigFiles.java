@@ -173,15 +173,17 @@ final class ConfigFiles {
   }
 
   /**
-   * Removes recovery settings from postgresql.auto.conf, and a fence another member set before promoting itself
-   * ({@code default_transaction_read_only} with the marker {@code primus.fenced_by}, only when the marker is
-   * there: a read-only default of the user's own stays); other ALTER SYSTEM settings stay. Called before every
-   * start, so a fenced former primary takes writes again once it runs in a role it was given.
+   * Removes a fence another member set before promoting itself ({@code default_transaction_read_only} with the
+   * marker {@code primus.fenced_by}) from postgresql.auto.conf, only when the marker is there: a read-only default
+   * of the user's own stays. Called right before a start, never on a running server (a rewrite while it still
+   * runs as a fenced primary, e.g. for new parameters, must not make it writable again before it stepped down).
+   *
+   * @return whether there was a fence to lift
    */
-  void sanitizeAutoConf() throws DriverException {
+  boolean liftFence() throws DriverException {
     Optional<String> auto = data.read(AUTO_CONF);
     if (auto.isEmpty()) {
-      return;
+      return false;
     }
     boolean fenced = false;
     for (String line : auto.get().split("\n", -1)) {
@@ -190,11 +192,33 @@ final class ConfigFiles {
         fenced = true;
       }
     }
+    if (!fenced) {
+      return false;
+    }
+    StringBuilder kept = new StringBuilder();
+    for (String line : auto.get().split("\n", -1)) {
+      Matcher m = AUTO_CONF_PARAMETER.matcher(line);
+      if (m.find() && isFenceParameter(m.group(1))) {
+        continue;
+      }
+      kept.append(line).append('\n');
+    }
+    kept.setLength(Math.max(0, kept.length() - 1));
+    data.write(AUTO_CONF, kept.toString());
+    return true;
+  }
+
+  /** Removes recovery settings from postgresql.auto.conf; other ALTER SYSTEM settings stay. */
+  void sanitizeAutoConf() throws DriverException {
+    Optional<String> auto = data.read(AUTO_CONF);
+    if (auto.isEmpty()) {
+      return;
+    }
     StringBuilder kept = new StringBuilder();
     boolean changed = false;
     for (String line : auto.get().split("\n", -1)) {
       Matcher m = AUTO_CONF_PARAMETER.matcher(line);
-      if (m.find() && (isRecoveryParameter(m.group(1)) || fenced && isFenceParameter(m.group(1)))) {
+      if (m.find() && isRecoveryParameter(m.group(1))) {
         changed = true;
         continue;
       }

@@ -216,6 +216,10 @@ public final class PostgresDriver implements DatabaseDriver {
       data.secure();
       Mode m = role == DatabaseRole.PRIMARY ? Mode.primary(Optional.empty()) : standbyMode(upstream);
       write(m);
+      if (files.liftFence()) {
+        LOG.log(System.Logger.Level.WARNING, "lifted the fence another member set on this server before promoting"
+            + " itself (" + ConfigFiles.FENCE_MARKER + ", default_transaction_read_only)");
+      }
       mode = m;
       stoppedByDriver = false;
       pgCtl.start(timeout);
@@ -426,7 +430,7 @@ public final class PostgresDriver implements DatabaseDriver {
   /**
    * Fences the former primary through its own server, as the superuser: {@code default_transaction_read_only}
    * and the {@link #FENCE_MARKER} by ALTER SYSTEM, a reload, then every other client session ended. Never
-   * throws; the start of a fenced data directory lifts the fence ({@link ConfigFiles#sanitizeAutoConf()}).
+   * throws; the start of a fenced data directory lifts the fence ({@link ConfigFiles#liftFence()}).
    */
   @Override
   public FenceResult fenceFormerPrimary(Upstream former, String fencer, Duration timeout) {
