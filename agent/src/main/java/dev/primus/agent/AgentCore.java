@@ -106,6 +106,7 @@ final class AgentCore {
   private volatile HaConfig ha;
   private volatile HaSettings settings;
   private volatile ClusterView lastView = ClusterView.empty(ConnectionState.SUSPENDED);
+  private final java.util.Map<String, String> connUrls = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile AgentStatus status;
   private volatile Optional<Instant> dcsLastSeen = Optional.empty();
 
@@ -188,6 +189,26 @@ final class AgentCore {
   /** Sets the view the loop last read (its tests, which act without reading). */
   void lastView(ClusterView v) {
     lastView = Objects.requireNonNull(v, "v");
+    remember(v);
+  }
+
+  /**
+   * Notes the {@code conn_url} each member of {@code v} publishes: a former primary whose agent froze loses its
+   * member key with its lock, and the member that fences it ({@link Action.FenceFormerPrimary}) still needs its
+   * address. An address book, nothing decided from it.
+   */
+  void remember(ClusterView v) {
+    for (dev.primus.dcs.model.Member m : v.members()) {
+      String url = m.status().connUrl();
+      if (!url.isBlank()) {
+        connUrls.put(m.name(), url);
+      }
+    }
+  }
+
+  /** The {@code conn_url} {@code member} last published in a view this agent read, if any. */
+  Optional<String> lastConnUrl(String member) {
+    return Optional.ofNullable(connUrls.get(member));
   }
 
   /** The timings in force for the last view. */
@@ -377,6 +398,7 @@ final class AgentCore {
     return runtime.callWithin(timings().retryTimeout(), d::read).handleAsync((v, err) -> {
       if (err == null) {
         lastView = v;
+        remember(v);
         if (v.connection().isConnected()) {
           dcsLastSeen = Optional.of(clock.instant());
         }

@@ -85,6 +85,21 @@ public sealed interface AgentEvent {
     }
   }
 
+  /**
+   * Before promoting, this member tried to fence the former primary {@code former} through its database
+   * ({@link dev.primus.ha.Action.FenceFormerPrimary}): {@code result} says whether it was made read-only, was
+   * not reachable, was already in recovery, or could not be fenced. The promotion went ahead either way.
+   */
+  record FormerPrimaryFenced(String member, Instant at, String former, dev.primus.ha.driver.FenceResult result)
+      implements AgentEvent {
+    public FormerPrimaryFenced {
+      Objects.requireNonNull(member, "member");
+      Objects.requireNonNull(at, "at");
+      Objects.requireNonNull(former, "former");
+      Objects.requireNonNull(result, "result");
+    }
+  }
+
   /** Commits are acknowledged again. */
   record WritesUnblocked(String member, Instant at) implements AgentEvent {
     public WritesUnblocked {

@@ -102,6 +102,17 @@ public interface DatabaseOperations extends AutoCloseable {
         new ActionOutcome.Failed("this database cannot copy logical replication slots to a replica"));
   }
 
+  /**
+   * {@link DatabaseDriver#fenceFormerPrimary}: best effort, completes with what was done and never fails (an
+   * error is a {@link dev.primus.ha.driver.FenceResult.Outcome#FAILED} result). Runs off the lanes: it waits for
+   * a remote server. The default fences nothing, as a driver without the facet does.
+   */
+  default CompletionStage<dev.primus.ha.driver.FenceResult> fenceFormerPrimary(Upstream former, String fencer,
+      Duration timeout) {
+    return java.util.concurrent.CompletableFuture.completedFuture(dev.primus.ha.driver.FenceResult.of(
+        dev.primus.ha.driver.FenceResult.Outcome.NOT_SUPPORTED, "this database cannot fence a former primary"));
+  }
+
   CompletionStage<ActionOutcome> setSynchronousStandbys(List<String> members, int count, boolean quorum);
 
   CompletionStage<ActionOutcome> clearSynchronousStandbys();

@@ -208,6 +208,10 @@ final class DecisionExecutor {
         || a instanceof Action.DisableWatchdog) {
       return CompletableFuture.completedFuture(watchdog(a));
     }
+    if (a instanceof Action.FenceFormerPrimary fence) {
+      // Works on another member's server, not on this one: not held back by a long action of this database.
+      return fence(fence);
+    }
     // What is left works on the database, which takes one mutating call at a time.
     if (agent.state.inProgress().isPresent()) {
       return CompletableFuture.completedFuture(new ActionOutcome.Failed("the database is busy with "
@@ -545,6 +549,36 @@ final class DecisionExecutor {
       Duration bound = left.compareTo(MIN_STOP_LEFT) < 0 ? MIN_STOP_LEFT : left;
       return agent.db.stopWithin(d.mode().stopMode(), bound);
     }, agent.lane);
+  }
+
+  /** How long fencing a former primary may wait for its server, per connection and statement. */
+  static final Duration FENCE_TIMEOUT = Duration.ofSeconds(2);
+
+  /**
+   * Fences the former primary through its database, best effort: whatever the driver could do is logged and
+   * reported in an {@link AgentEvent.FormerPrimaryFenced}, and the action succeeds, so the promotion that follows
+   * goes ahead (the lock is the authority). The address: the action's, else the latest view's, else the last
+   * {@code conn_url} the member published (its member key expires with its lock).
+   */
+  private CompletionStage<ActionOutcome> fence(Action.FenceFormerPrimary f) {
+    Optional<String> url = f.connUrl().or(() -> upstream(f.member()).map(Upstream::connUrl))
+        .or(() -> agent.lastConnUrl(f.member()));
+    CompletionStage<dev.primus.ha.driver.FenceResult> result = url.isEmpty()
+        ? CompletableFuture.completedFuture(dev.primus.ha.driver.FenceResult.of(
+            dev.primus.ha.driver.FenceResult.Outcome.NOT_REACHABLE, "no conn_url known for " + f.member()))
+        : agent.db.fenceFormerPrimary(new Upstream(f.member(), url.get()), agent.name, FENCE_TIMEOUT);
+    return result.handle((r, err) -> {
+      dev.primus.ha.driver.FenceResult res = err == null ? r : dev.primus.ha.driver.FenceResult.of(
+          dev.primus.ha.driver.FenceResult.Outcome.FAILED, String.valueOf(AgentCore.unwrap(err)));
+      if (res.outcome() == dev.primus.ha.driver.FenceResult.Outcome.FENCED) {
+        LOG.warn("fenced the former primary {} before promoting: {}", f.member(), res.detail());
+      } else {
+        LOG.info("fencing the former primary {}: {} ({}); promoting anyway", f.member(),
+            res.outcome().name().toLowerCase(java.util.Locale.ROOT), res.detail());
+      }
+      agent.emit(new AgentEvent.FormerPrimaryFenced(agent.name, agent.clock.instant(), f.member(), res));
+      return ok();
+    });
   }
 
   private CompletionStage<ActionOutcome> withUpstream(String member,

@@ -136,6 +136,19 @@ final class DriverOperations implements DatabaseOperations {
   }
 
   @Override
+  public CompletionStage<dev.primus.ha.driver.FenceResult> fenceFormerPrimary(Upstream former, String fencer,
+      Duration timeout) {
+    return runtime.background(() -> {
+      try {
+        return driver.fenceFormerPrimary(former, fencer, timeout);
+      } catch (RuntimeException e) {
+        return dev.primus.ha.driver.FenceResult.of(dev.primus.ha.driver.FenceResult.Outcome.FAILED,
+            "the driver failed unexpectedly: " + e);
+      }
+    });
+  }
+
+  @Override
   public CompletionStage<ActionOutcome> reload() {
     return now(driver::reload);
   }

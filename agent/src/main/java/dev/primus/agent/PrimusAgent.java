@@ -176,7 +176,7 @@ public final class PrimusAgent implements AutoCloseable {
     HaConfig current = core.ha();
     // What the database can do is the driver's, which a reload does not replace.
     core.reconfigure(Builder.haConfig(current.name(), current.apiUrl(), current.connUrl(), settings)
-        .withReplicaWithoutLeader(current.replicaWithoutLeader()), settings);
+        .withReplicaWithoutLeader(current.replicaWithoutLeader()).withWatchdog(core.watchdog.resetsFrozenNode()), settings);
   }
 
   /** What {@link #shutdown()} did. */
@@ -494,7 +494,8 @@ public final class PrimusAgent implements AutoCloseable {
         rt = created;
       }
       DatabaseOperations ops = operations != null ? operations : new DriverOperations(driver, rt);
-      HaConfig ha = haConfig(name, apiUrl, connUrl, settings).withReplicaWithoutLeader(ops.canCreateReplicaWithoutLeader());
+      HaConfig ha = haConfig(name, apiUrl, connUrl, settings).withReplicaWithoutLeader(ops.canCreateReplicaWithoutLeader())
+          .withWatchdog(watchdog.resetsFrozenNode());
       Duration ttl = HaEngine.effectiveTimings(ClusterView.empty(ConnectionState.SUSPENDED), ha).ttl();
       PatroniDcs dcs = new PatroniDcs(store, path, name, ttl);
       AgentCore core = new AgentCore(name, path, ha, settings, rt, dcs, ops, peers != null ? peers : rt.peers(),

@@ -41,6 +41,14 @@ public interface Watchdog extends AutoCloseable {
   /** Whether it is armed now ({@link #none()}: whether it was asked to be, as there is nothing to arm). */
   boolean active();
 
+  /**
+   * Whether this watchdog is meant to reset the node when the agent freezes ({@code watchdog.mode} not off).
+   * Without one, a replica that wins a race fences the former primary through its database first.
+   */
+  default boolean resetsFrozenNode() {
+    return true;
+  }
+
   /** One line for the log: what this watchdog is. */
   String describe();
 
@@ -91,6 +99,11 @@ public interface Watchdog extends AutoCloseable {
     @Override
     public boolean active() {
       return active;
+    }
+
+    @Override
+    public boolean resetsFrozenNode() {
+      return false;
     }
 
     @Override

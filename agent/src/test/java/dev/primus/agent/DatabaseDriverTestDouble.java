@@ -84,6 +84,19 @@ final class DatabaseDriverTestDouble implements DatabaseDriver {
     }
   }
 
+  /** What {@link #fenceFormerPrimary} answers. */
+  volatile dev.primus.ha.driver.FenceResult fenceResult = dev.primus.ha.driver.FenceResult.of(
+      dev.primus.ha.driver.FenceResult.Outcome.NOT_REACHABLE, "the test double reaches nobody");
+
+  @Override
+  public dev.primus.ha.driver.FenceResult fenceFormerPrimary(dev.primus.ha.driver.Upstream former, String fencer,
+      java.time.Duration timeout) {
+    synchronized (this) {
+      calls.add(new Call("fenceFormerPrimary", List.of(former, fencer)));
+    }
+    return fenceResult;
+  }
+
   synchronized List<Call> calls() {
     return List.copyOf(calls);
   }

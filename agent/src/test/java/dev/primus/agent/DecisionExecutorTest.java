@@ -142,6 +142,47 @@ class DecisionExecutorTest {
   }
 
   @Test
+  void fencingUsesTheLastPublishedAddressReportsAnEventAndNeverHoldsThePromotionBack() throws Exception {
+    List<AgentEvent.FormerPrimaryFenced> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    agent.addListener(e -> {
+      if (e instanceof AgentEvent.FormerPrimaryFenced f) {
+        events.add(f);
+      }
+    });
+    // node2 published its conn_url in the view of setUp; its member key has expired since (with its lock).
+    view(ClusterView.empty(dev.primus.dcs.spi.ConnectionState.CONNECTED));
+    DecisionExecutor.Result r = execute(decision(new Action.FenceFormerPrimary("node2", Optional.empty()),
+        new Action.Checkpoint()));
+
+    assertFalse(r.failed(), "fencing is best effort: " + r.executed());
+    assertEquals(2, r.executed().size());
+    assertInstanceOf(ActionOutcome.Succeeded.class, r.executed().get(0).outcome());
+    assertEquals(new DatabaseDriverTestDouble.Call("fenceFormerPrimary",
+        List.of(new dev.primus.ha.driver.Upstream("node2", "postgres://10.0.0.2:5432/postgres"), "node1")),
+        db.calls().get(0));
+    assertEquals(1, events.size());
+    assertEquals("node2", events.get(0).former());
+    assertEquals(dev.primus.ha.driver.FenceResult.Outcome.NOT_REACHABLE, events.get(0).result().outcome());
+  }
+
+  @Test
+  void aFencedFormerPrimaryIsReportedAsSuch() throws Exception {
+    db.fenceResult = dev.primus.ha.driver.FenceResult.of(dev.primus.ha.driver.FenceResult.Outcome.FENCED, "read-only");
+    List<AgentEvent.FormerPrimaryFenced> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    agent.addListener(e -> {
+      if (e instanceof AgentEvent.FormerPrimaryFenced f) {
+        events.add(f);
+      }
+    });
+    DecisionExecutor.Result r = execute(decision(new Action.FenceFormerPrimary("node2",
+        Optional.of("postgres://10.0.0.9:5432/postgres"))));
+    assertFalse(r.failed());
+    assertEquals(new dev.primus.ha.driver.Upstream("node2", "postgres://10.0.0.9:5432/postgres"),
+        db.calls().get(0).args().get(0), "the action's address first");
+    assertEquals(dev.primus.ha.driver.FenceResult.Outcome.FENCED, events.get(0).result().outcome());
+  }
+
+  @Test
   void aLockHeldByAnotherIsAConflictAndStopsTheDecision() throws Exception {
     other.acquireLeaderLock();
     DecisionExecutor.Result r = execute(decision(new Action.AcquireLeaderLock(), new Action.Promote(),

@@ -267,6 +267,24 @@ public sealed interface Action {
     @Override public boolean isLong() { return true; }
   }
 
+  /**
+   * Before promoting, without a watchdog: make the former primary {@code member} stop taking writes through
+   * its own database, where it can still be reached (its agent may be frozen while its server runs), with
+   * {@link dev.primus.ha.driver.DatabaseDriver#fenceFormerPrimary}. Best effort: the executor reports it
+   * succeeded whatever the driver could do (fenced, not reachable, already in recovery, not supported) and
+   * says which in an event; the lock is the authority, and the promotion that follows goes ahead.
+   *
+   * @param member  the member that led before (the one this replica streamed from)
+   * @param connUrl its {@code conn_url} when the view still shows its member key; empty: the executor uses
+   *                the last one it saw published
+   */
+  record FenceFormerPrimary(String member, Optional<String> connUrl) implements Action {
+    public FenceFormerPrimary {
+      Objects.requireNonNull(member, "member");
+      Objects.requireNonNull(connUrl, "connUrl");
+    }
+  }
+
   /** Promote this replica ({@code pg_ctl promote}, wait for the end of recovery, then a CHECKPOINT). */
   record Promote() implements Action {
     @Override public boolean isLong() { return true; }

@@ -31,6 +31,11 @@ import java.util.Optional;
  *                                             ({@link dev.primus.ha.driver.DatabaseDriver#canCreateReplicaWithoutLeader()}):
  *                                             an initialized cluster without a leader then gets a replica
  *                                             instead of a member waiting for a leader
+ * @param watchdog                             a watchdog device resets this node if its agent freezes
+ *                                             ({@code watchdog.mode} not {@code off}): a replica that wins a
+ *                                             race then trusts it to have stopped the former primary, as
+ *                                             Patroni does; without one it fences the former primary through
+ *                                             its database first ({@link Action.FenceFormerPrimary})
  */
 public record HaConfig(
     String name,
@@ -43,7 +48,8 @@ public record HaConfig(
     boolean removeDataDirectoryOnRewindFailure,
     boolean removeDataDirectoryOnDivergedTimelines,
     Optional<Map<String, Object>> localParameters,
-    boolean replicaWithoutLeader) {
+    boolean replicaWithoutLeader,
+    boolean watchdog) {
 
   public HaConfig {
     Objects.requireNonNull(name, "name");
@@ -59,6 +65,15 @@ public record HaConfig(
         .map(l -> Collections.unmodifiableMap(new LinkedHashMap<>(l)));
   }
 
+  /** A member without a watchdog. */
+  public HaConfig(String name, String connUrl, String apiUrl, Tags tags, String agentVersion, boolean bootstrapAllowed,
+      DynamicConfig bootstrapDcs, boolean removeDataDirectoryOnRewindFailure,
+      boolean removeDataDirectoryOnDivergedTimelines, Optional<Map<String, Object>> localParameters,
+      boolean replicaWithoutLeader) {
+    this(name, connUrl, apiUrl, tags, agentVersion, bootstrapAllowed, bootstrapDcs, removeDataDirectoryOnRewindFailure,
+        removeDataDirectoryOnDivergedTimelines, localParameters, replicaWithoutLeader, false);
+  }
+
   /** A member that cannot build a replica without a leader. */
   public HaConfig(String name, String connUrl, String apiUrl, Tags tags, String agentVersion, boolean bootstrapAllowed,
       DynamicConfig bootstrapDcs, boolean removeDataDirectoryOnRewindFailure,
@@ -70,7 +85,14 @@ public record HaConfig(
   /** The same settings, with {@link #replicaWithoutLeader()} as the database driver declares it. */
   public HaConfig withReplicaWithoutLeader(boolean can) {
     return new HaConfig(name, connUrl, apiUrl, tags, agentVersion, bootstrapAllowed, bootstrapDcs,
-        removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, localParameters, can);
+        removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, localParameters, can, watchdog);
+  }
+
+  /** The same settings, with {@link #watchdog()} as the agent's watchdog is configured. */
+  public HaConfig withWatchdog(boolean resets) {
+    return new HaConfig(name, connUrl, apiUrl, tags, agentVersion, bootstrapAllowed, bootstrapDcs,
+        removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines, localParameters,
+        replicaWithoutLeader, resets);
   }
 
   /** Without local {@code postgresql.parameters}. */

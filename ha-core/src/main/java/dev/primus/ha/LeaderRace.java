@@ -65,12 +65,37 @@ final class LeaderRace {
     Plan plan = Plan.because(Reason.PROMOTING)
         .then(new Action.AcquireLeaderLock())
         .then(Watchdog.afterLockUpdate(c));
+    fenceFormerPrimary(c).ifPresent(plan::then);
     SyncReplication.beforePromote(c).forEach(plan::then);
     plan.then(new Action.Promote())
         .about(c.me)
         .recheckAfter(Duration.ZERO);
     c.failover().ifPresent(f -> plan.thenLast(new Action.ClearFailover(f.version())));
     return plan;
+  }
+
+  /**
+   * Without a watchdog nothing resets a former primary whose agent froze while its server kept running: it
+   * would take writes next to the one promoted now. So the winner fences it through its database first
+   * (made read-only, its sessions ended), where it can be reached. The former primary is the member this
+   * replica streams from, else one the view still shows as a primary; never this member. With a watchdog,
+   * Patroni's behaviour: the frozen node is reset before its lock can expire.
+   */
+  static Optional<Action> fenceFormerPrimary(Cycle c) {
+    if (c.config.watchdog()) {
+      return Optional.empty();
+    }
+    Optional<String> former = c.local.upstream().filter(u -> !u.isBlank() && !u.equals(c.me));
+    if (former.isEmpty()) {
+      former = c.cluster.members().stream()
+          .filter(m -> !m.name().equals(c.me) && m.status().role() == dev.primus.dcs.model.MemberRole.PRIMARY)
+          .map(dev.primus.dcs.model.Member::name)
+          .sorted()
+          .findFirst();
+    }
+    return former.map(f -> new Action.FenceFormerPrimary(f, c.member(f)
+        .map(m -> m.status().connUrl())
+        .filter(u -> !u.isBlank())));
   }
 
   private static Plan primary(Cycle c) {

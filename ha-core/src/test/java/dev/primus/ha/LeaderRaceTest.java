@@ -42,12 +42,64 @@ class LeaderRaceTest {
 
   @Test
   void healthiestReplicaTakesTheLockAndPromotesInOneDecision() {
-    Decision d = replicaAfterLeaderLoss().peer("node3", replicaAnswer(900)).decide();
+    Decision d = replicaAfterLeaderLoss().withWatchdog().peer("node3", replicaAnswer(900)).decide();
     assertEquals(Reason.PROMOTING, d.reason());
     assertEquals(List.of(Action.AcquireLeaderLock.class, Action.ActivateWatchdog.class, Action.Promote.class,
         Action.TouchMember.class), kinds(d));
     assertEquals("promoted self to leader by acquiring session lock", d.message());
     assertEquals(Duration.ZERO, d.recheckAfter());
+  }
+
+  @Test
+  void withoutAWatchdogTheWinnerFencesTheFormerPrimaryAfterTheLockAndBeforePromoting() {
+    Decision d = replicaAfterLeaderLoss().peer("node3", replicaAnswer(900)).decide();
+    assertEquals(Reason.PROMOTING, d.reason());
+    assertEquals(List.of(Action.AcquireLeaderLock.class, Action.ActivateWatchdog.class,
+        Action.FenceFormerPrimary.class, Action.Promote.class, Action.TouchMember.class), kinds(d));
+    // node1's member key expired with its lock: the executor uses the conn_url it last saw.
+    assertEquals(new Action.FenceFormerPrimary("node1", java.util.Optional.empty()),
+        only(d, Action.FenceFormerPrimary.class));
+  }
+
+  @Test
+  void withAWatchdogNothingIsFencedAsInPatroni() {
+    Decision d = replicaAfterLeaderLoss().withWatchdog().peer("node3", replicaAnswer(900)).decide();
+    assertTrue(d.has(Action.Promote.class));
+    assertFalse(d.has(Action.FenceFormerPrimary.class));
+  }
+
+  @Test
+  void theFormerPrimarysConnUrlComesFromTheViewWhileItsMemberKeyIsThere() {
+    Decision d = node("node2")
+        .in(cluster().optime(1000).members(member("node1").primary().wal(1000), member("node2").wal(1000),
+            member("node3").wal(1000)))
+        .with(runningReplica().wal(1000))
+        .peer("node1", replicaAnswer(900)).peer("node3", replicaAnswer(900)).decide();
+    assertEquals(Reason.PROMOTING, d.reason());
+    assertEquals(new Action.FenceFormerPrimary("node1", java.util.Optional.of("postgres://node1:5432/postgres")),
+        only(d, Action.FenceFormerPrimary.class));
+  }
+
+  @Test
+  void withoutAFormerLeaderOtherThanMeNothingIsFenced() {
+    Decision none = node("node2")
+        .in(cluster().optime(1000).members(member("node2").wal(1000), member("node3").wal(1000)))
+        .with(runningReplica().wal(1000)).peer("node3", replicaAnswer(900)).decide();
+    assertTrue(none.has(Action.Promote.class));
+    assertFalse(none.has(Action.FenceFormerPrimary.class));
+    Decision self = node("node2")
+        .in(cluster().optime(1000).members(member("node2").wal(1000), member("node3").wal(1000)))
+        .with(runningReplica().wal(1000).upstream("node2")).peer("node3", replicaAnswer(900)).decide();
+    assertTrue(self.has(Action.Promote.class));
+    assertFalse(self.has(Action.FenceFormerPrimary.class));
+  }
+
+  @Test
+  void aLostRaceFencesNothingBecauseTheExecutorStopsAtTheLock() {
+    Decision d = replicaAfterLeaderLoss().peer("node3", replicaAnswer(900)).decide();
+    List<Class<?>> k = kinds(d);
+    assertTrue(k.indexOf(Action.AcquireLeaderLock.class) < k.indexOf(Action.FenceFormerPrimary.class));
+    assertTrue(k.indexOf(Action.FenceFormerPrimary.class) < k.indexOf(Action.Promote.class));
   }
 
   @Test

@@ -28,6 +28,7 @@ final class Scenario {
   private boolean removeOnRewindFailure;
   private boolean removeOnDiverged;
   private boolean replicaWithoutLeader;
+  private boolean watchdog;
   private Instant now = T0;
   private Optional<FailsafeAnswers> failsafeAnswers = Optional.empty();
   private Optional<FailsafeNotice> failsafeReceived = Optional.empty();
@@ -164,7 +165,14 @@ final class Scenario {
   HaConfig config() {
     return new HaConfig(name, "postgres://" + name + ":5432/postgres", "http://" + name + ":8008/patroni", tags,
         "0.1.0", bootstrapAllowed, bootstrapDcs, removeOnRewindFailure, removeOnDiverged)
-        .withReplicaWithoutLeader(replicaWithoutLeader);
+        .withReplicaWithoutLeader(replicaWithoutLeader)
+        .withWatchdog(watchdog);
+  }
+
+  /** The member's agent runs with a watchdog device ({@code watchdog.mode} not off). */
+  Scenario withWatchdog() {
+    watchdog = true;
+    return this;
   }
 
   Observation observation() {

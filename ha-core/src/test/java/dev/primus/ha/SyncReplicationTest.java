@@ -314,8 +314,9 @@ class SyncReplicationTest {
     Decision d = syncStandbyAfterLeaderLoss(cluster().set("synchronous_mode", true).optime(1000).sync("node1", "node2"))
         .decide();
     assertEquals(Reason.PROMOTING, d.reason());
-    assertEquals(List.of(Action.AcquireLeaderLock.class, Action.ActivateWatchdog.class, Action.WriteSyncState.class,
-        Action.SetSynchronousStandbys.class, Action.Promote.class, Action.TouchMember.class), kinds(d));
+    assertEquals(List.of(Action.AcquireLeaderLock.class, Action.ActivateWatchdog.class, Action.FenceFormerPrimary.class,
+        Action.WriteSyncState.class, Action.SetSynchronousStandbys.class, Action.Promote.class, Action.TouchMember.class),
+        kinds(d));
     assertEquals(new Action.WriteSyncState(state("node2"), Optional.of(SYNC_VERSION)), only(d, Action.WriteSyncState.class));
     assertEquals(new Action.SetSynchronousStandbys(List.of(), 0), only(d, Action.SetSynchronousStandbys.class));
   }
@@ -331,7 +332,7 @@ class SyncReplicationTest {
   void withSynchronousModeOffAPromotionGivesAManagedSsnBackFirst() {
     Decision d = node("node2").in(cluster().optime(1000).members(member("node2").wal(1000), member("node3").wal(1000)))
         .with(runningReplica().wal(1000).upstream("node1").ssn(0, "node3")).peer("node3", replicaAnswer(1000)).decide();
-    assertEquals(List.of(Action.AcquireLeaderLock.class, Action.ActivateWatchdog.class,
+    assertEquals(List.of(Action.AcquireLeaderLock.class, Action.ActivateWatchdog.class, Action.FenceFormerPrimary.class,
         Action.ClearSynchronousStandbys.class, Action.Promote.class, Action.TouchMember.class), kinds(d));
   }
 

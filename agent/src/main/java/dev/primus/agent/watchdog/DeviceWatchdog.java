@@ -208,6 +208,11 @@ public final class DeviceWatchdog implements Watchdog {
   }
 
   /** The settings in force. */
+  @Override
+  public synchronized boolean resetsFrozenNode() {
+    return settings.mode() != Mode.OFF;
+  }
+
   public synchronized WatchdogSettings settings() {
     return settings;
   }

@@ -240,6 +240,25 @@ final class SimCluster {
     return isolated.contains(name);
   }
 
+  /**
+   * {@code asker} fences {@code target}'s database through the network: nothing when either is cut off (a
+   * DCS-only cut does not matter) or the target does not run; a frozen or dead agent does not matter, its
+   * server answers.
+   */
+  dev.primus.ha.driver.FenceResult fence(String asker, String target) {
+    SimNode t = agents.get(target);
+    dev.primus.ha.driver.FenceResult r;
+    if (t == null) {
+      r = dev.primus.ha.driver.FenceResult.of(dev.primus.ha.driver.FenceResult.Outcome.NOT_REACHABLE, "no such member");
+    } else if (isolated.contains(asker) || isolated.contains(target)) {
+      r = dev.primus.ha.driver.FenceResult.of(dev.primus.ha.driver.FenceResult.Outcome.NOT_REACHABLE, "timed out");
+    } else {
+      r = t.database().fence(asker);
+    }
+    trace(asker, "fence " + target + ": " + r.outcome() + " (" + r.detail() + ")");
+    return r;
+  }
+
   boolean cutFromDcs(String name) {
     return cutFromDcs.contains(name);
   }

@@ -49,6 +49,8 @@ final class SimDatabase {
   private Process process = Process.STOPPED;
   private DatabaseRole role;
   private Optional<String> upstream = Optional.empty();
+  /** Made read-only by a member that promoted itself (the fence is in the data directory until the next start). */
+  private boolean fenced;
   private boolean cleanShutdown = true;
   private Instant startedAt;
   boolean streaming;
@@ -82,7 +84,31 @@ final class SimDatabase {
   }
 
   boolean isWritablePrimary() {
-    return process == Process.RUNNING && role == DatabaseRole.PRIMARY;
+    return process == Process.RUNNING && role == DatabaseRole.PRIMARY && !fenced;
+  }
+
+  boolean fenced() {
+    return fenced;
+  }
+
+  /**
+   * Another member fences this server through its own database before promoting itself (the PostgreSQL driver's
+   * {@code default_transaction_read_only} and ended sessions): a running primary stops taking writes at once; a
+   * server that does not run cannot be reached; a replica has nothing to fence. The next start lifts it.
+   */
+  dev.primus.ha.driver.FenceResult fence(String by) {
+    if (process != Process.RUNNING) {
+      return dev.primus.ha.driver.FenceResult.of(dev.primus.ha.driver.FenceResult.Outcome.NOT_REACHABLE,
+          "server is " + process);
+    }
+    if (role != DatabaseRole.PRIMARY) {
+      return dev.primus.ha.driver.FenceResult.of(dev.primus.ha.driver.FenceResult.Outcome.ALREADY_IN_RECOVERY,
+          "in recovery");
+    }
+    fleet.settle();
+    fenced = true;
+    return dev.primus.ha.driver.FenceResult.of(dev.primus.ha.driver.FenceResult.Outcome.FENCED,
+        "read-only, sessions ended, by " + by);
   }
 
   boolean isRunning() {
@@ -364,6 +390,8 @@ final class SimDatabase {
     }
     run("start " + wanted.name().toLowerCase(), d, done, () -> {
       fleet.settle();
+      // The driver lifts a fence when it starts the server.
+      fenced = false;
       process = Process.RUNNING;
       cleanShutdown = false;
       startedAt = fleet.now();

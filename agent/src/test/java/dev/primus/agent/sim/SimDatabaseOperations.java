@@ -22,9 +22,23 @@ import java.util.function.Consumer;
  */
 final class SimDatabaseOperations implements DatabaseOperations {
   private final SimDatabase db;
+  private final java.util.function.Function<String, dev.primus.ha.driver.FenceResult> fencer;
 
   SimDatabaseOperations(SimDatabase db) {
+    this(db, member -> dev.primus.ha.driver.FenceResult.of(dev.primus.ha.driver.FenceResult.Outcome.NOT_REACHABLE,
+        "no network in this test"));
+  }
+
+  /** @param fencer fences the named member's database, as far as this node can reach it */
+  SimDatabaseOperations(SimDatabase db, java.util.function.Function<String, dev.primus.ha.driver.FenceResult> fencer) {
     this.db = db;
+    this.fencer = fencer;
+  }
+
+  @Override
+  public CompletionStage<dev.primus.ha.driver.FenceResult> fenceFormerPrimary(Upstream former, String by,
+      Duration timeout) {
+    return CompletableFuture.completedFuture(fencer.apply(former.member()));
   }
 
   private static CompletionStage<ActionOutcome> async(Consumer<Consumer<ActionOutcome>> op) {

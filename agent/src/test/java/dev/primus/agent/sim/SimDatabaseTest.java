@@ -85,6 +85,23 @@ class SimDatabaseTest {
   }
 
   @Test
+  void aFencedPrimaryStopsTakingWritesUntilItsNextStart() {
+    bootstrapPair();
+    assertEquals(dev.primus.ha.driver.FenceResult.Outcome.ALREADY_IN_RECOVERY, b.fence("c").outcome());
+    assertEquals(dev.primus.ha.driver.FenceResult.Outcome.FENCED, a.fence("b").outcome());
+    assertFalse(a.isWritablePrimary());
+    long before = a.position();
+    run(Duration.ofSeconds(10));
+    assertEquals(before, a.position(), "no writes on a fenced primary");
+    a.stop(StopMode.FAST, outcomes::add);
+    run(Duration.ofSeconds(30));
+    assertEquals(dev.primus.ha.driver.FenceResult.Outcome.NOT_REACHABLE, a.fence("b").outcome());
+    a.start(DatabaseRole.PRIMARY, Optional.empty(), outcomes::add);
+    run(Duration.ofSeconds(30));
+    assertTrue(a.isWritablePrimary(), "the start lifts the fence");
+  }
+
+  @Test
   void aReplicaBehindCatchesUpAtTheCatchUpRate() {
     bootstrapPair();
     b.stop(StopMode.FAST, outcomes::add);

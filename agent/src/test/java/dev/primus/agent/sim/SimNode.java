@@ -136,7 +136,7 @@ final class SimNode {
         .cluster(world.path())
         .member(name, config.apiUrl(), config.connUrl())
         .store(store)
-        .database(new SimDatabaseOperations(db))
+        .database(new SimDatabaseOperations(db, former -> world.fence(name, former)))
         .ha(HaSettings.defaults().withTags(config.tags()).withBootstrapDcs(config.bootstrapDcs()))
         .runtime(runtime)
         .watchdog(world.schedule().watchdog() ? new Device() : Watchdog.none())

@@ -172,6 +172,42 @@ final class ConfigFiles {
     }
   }
 
+  /**
+   * Removes a fence another member set before promoting itself ({@code default_transaction_read_only} with the
+   * marker {@code primus.fenced_by}) from postgresql.auto.conf, only when the marker is there: a read-only default
+   * of the user's own stays. Called right before a start, never on a running server (a rewrite while it still
+   * runs as a fenced primary, e.g. for new parameters, must not make it writable again before it stepped down).
+   *
+   * @return whether there was a fence to lift
+   */
+  boolean liftFence() throws DriverException {
+    Optional<String> auto = data.read(AUTO_CONF);
+    if (auto.isEmpty()) {
+      return false;
+    }
+    boolean fenced = false;
+    for (String line : auto.get().split("\n", -1)) {
+      Matcher m = AUTO_CONF_PARAMETER.matcher(line);
+      if (m.find() && m.group(1).equalsIgnoreCase(FENCE_MARKER)) {
+        fenced = true;
+      }
+    }
+    if (!fenced) {
+      return false;
+    }
+    StringBuilder kept = new StringBuilder();
+    for (String line : auto.get().split("\n", -1)) {
+      Matcher m = AUTO_CONF_PARAMETER.matcher(line);
+      if (m.find() && isFenceParameter(m.group(1))) {
+        continue;
+      }
+      kept.append(line).append('\n');
+    }
+    kept.setLength(Math.max(0, kept.length() - 1));
+    data.write(AUTO_CONF, kept.toString());
+    return true;
+  }
+
   /** Removes recovery settings from postgresql.auto.conf; other ALTER SYSTEM settings stay. */
   void sanitizeAutoConf() throws DriverException {
     Optional<String> auto = data.read(AUTO_CONF);
@@ -192,6 +228,14 @@ final class ConfigFiles {
       kept.setLength(Math.max(0, kept.length() - 1));
       data.write(AUTO_CONF, kept.toString());
     }
+  }
+
+  /** The ALTER SYSTEM setting that marks a fence ({@link PostgresDriver#fenceFormerPrimary}). */
+  static final String FENCE_MARKER = "primus.fenced_by";
+
+  static boolean isFenceParameter(String name) {
+    String n = name.toLowerCase(java.util.Locale.ROOT);
+    return n.equals(FENCE_MARKER) || n.equals("default_transaction_read_only");
   }
 
   static boolean isRecoveryParameter(String name) {

@@ -10,6 +10,7 @@ import dev.primus.ha.StopMode;
 import dev.primus.ha.driver.DatabaseDriver;
 import dev.primus.ha.driver.DriverException;
 import dev.primus.ha.driver.DriverException.Kind;
+import dev.primus.ha.driver.FenceResult;
 import dev.primus.ha.driver.Upstream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -215,6 +216,10 @@ public final class PostgresDriver implements DatabaseDriver {
       data.secure();
       Mode m = role == DatabaseRole.PRIMARY ? Mode.primary(Optional.empty()) : standbyMode(upstream);
       write(m);
+      if (files.liftFence()) {
+        LOG.log(System.Logger.Level.WARNING, "lifted the fence another member set on this server before promoting"
+            + " itself (" + ConfigFiles.FENCE_MARKER + ", default_transaction_read_only)");
+      }
       mode = m;
       stoppedByDriver = false;
       pgCtl.start(timeout);
@@ -432,6 +437,61 @@ public final class PostgresDriver implements DatabaseDriver {
       writeDeclaredLogical(remembered);
       new Slots(adminSql()).ensure(wanted, remembered, advance);
       writeDeclaredLogical(nowLogical);
+    }
+  }
+
+  /** The ALTER SYSTEM setting that marks a fence: who fenced the server, and when. */
+  static final String FENCE_MARKER = ConfigFiles.FENCE_MARKER;
+
+  /**
+   * Fences the former primary through its own server, as the superuser: {@code default_transaction_read_only}
+   * and the {@link #FENCE_MARKER} by ALTER SYSTEM, a reload, then every other client session ended. Never
+   * throws; the start of a fenced data directory lifts the fence ({@link ConfigFiles#liftFence()}).
+   */
+  @Override
+  public FenceResult fenceFormerPrimary(Upstream former, String fencer, Duration timeout) {
+    Objects.requireNonNull(former, "former");
+    Objects.requireNonNull(fencer, "fencer");
+    ConnUrl url;
+    try {
+      url = ConnUrl.parse(former.connUrl());
+    } catch (DriverException e) {
+      return FenceResult.of(FenceResult.Outcome.NOT_REACHABLE, e.getMessage());
+    }
+    String where = former.member() + " (" + url.host() + ":" + url.port() + ")";
+    Connection c;
+    try {
+      c = Sql.connect(cfg.superuser(), new LocalAddress(Optional.empty(), url.host(), url.port()), "postgres",
+          timeout, timeout);
+    } catch (SQLException e) {
+      return FenceResult.of(FenceResult.Outcome.NOT_REACHABLE, "could not connect to " + where + ": " + e.getMessage());
+    }
+    List<String> done = new ArrayList<>();
+    try (c) {
+      if (Sql.queryBoolean(c, "SELECT pg_catalog.pg_is_in_recovery()")) {
+        return FenceResult.of(FenceResult.Outcome.ALREADY_IN_RECOVERY, where + " is in recovery");
+      }
+      // The marker first, so that the read-only setting is never there without it (the start lifts only a
+      // marked fence). ALTER SYSTEM takes a custom setting only once this session knows it (PostgreSQL 15).
+      String marker = Quoting.sqlLiteral(fencer + " " + java.time.Instant.now());
+      Sql.execute(c, "SET " + FENCE_MARKER + " = " + marker);
+      Sql.execute(c, "ALTER SYSTEM SET " + FENCE_MARKER + " = " + marker);
+      done.add(FENCE_MARKER);
+      Sql.execute(c, "ALTER SYSTEM SET default_transaction_read_only = on");
+      done.add("default_transaction_read_only = on");
+      Sql.execute(c, "SELECT pg_catalog.pg_reload_conf()");
+      done.add("reloaded");
+      String ended = Sql.queryString(c, "SELECT count(pg_catalog.pg_terminate_backend(pid))::text"
+          + " FROM pg_catalog.pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_catalog.pg_backend_pid()");
+      return FenceResult.of(FenceResult.Outcome.FENCED, where + " made read-only (" + String.join(", ", done) + "), "
+          + ended + " client session(s) ended");
+    } catch (SQLException e) {
+      String state = e.getSQLState() == null ? "" : e.getSQLState();
+      if (done.isEmpty() && (state.startsWith("08") || state.isEmpty())) {
+        return FenceResult.of(FenceResult.Outcome.NOT_REACHABLE, where + " stopped answering: " + e.getMessage());
+      }
+      return FenceResult.of(FenceResult.Outcome.FAILED, where + ": " + (done.isEmpty() ? "nothing done" : "did "
+          + String.join(", ", done)) + ", then " + e.getMessage());
     }
   }
 

@@ -126,6 +126,42 @@ public interface DatabaseDriver extends AutoCloseable {
   /** Stops the instance, removes the data directory, and builds a fresh replica from {@code source}. */
   void reinitialize(Upstream source) throws DriverException;
 
+  /**
+   * Fences the former primary {@code former} before this replica is promoted: its agent may be frozen (a GC
+   * pause, a VM freeze, SIGSTOP) while its server still runs and takes writes, and without a watchdog nothing
+   * else stops it. Called only by a member that just took the leader lock, right before {@link #promote}.
+   *
+   * <p>What an implementation does, through the former primary's own server, connected to
+   * {@code former.connUrl()} as the superuser every member has, with a connect and statement timeout of about
+   * {@code timeout} (a second or two: the promotion waits for it):
+   * <ol>
+   *   <li>not reachable in time: return {@link FenceResult.Outcome#NOT_REACHABLE}, do nothing;
+   *   <li>in recovery: return {@link FenceResult.Outcome#ALREADY_IN_RECOVERY}, do nothing;
+   *   <li>otherwise make it refuse writes in new transactions (PostgreSQL:
+   *       {@code ALTER SYSTEM SET default_transaction_read_only = on}, plus a marker that says who fenced it
+   *       and when, {@code ALTER SYSTEM SET primus.fenced_by = '<member> <time>'}, then
+   *       {@code pg_reload_conf()}), and end every client session but its own
+   *       ({@code pg_terminate_backend}), so clients reconnect to a read-only server; return
+   *       {@link FenceResult.Outcome#FENCED}. A step that fails part way: {@link FenceResult.Outcome#FAILED}
+   *       with what was done.
+   * </ol>
+   * Never throws and never takes much longer than {@code timeout}: fencing is best effort, the leader lock is
+   * the authority, and the promotion goes ahead whatever this returns.
+   *
+   * <p>An implementation that fences must also undo it: when an instance whose configuration carries the
+   * marker is started ({@link #start}, also after {@link #rewind}), it removes both settings, so that the
+   * member, once it follows and is later promoted itself, takes writes again.
+   *
+   * <p>The default fences nothing and returns {@link FenceResult.Outcome#NOT_SUPPORTED}.
+   *
+   * @param former  the former primary: its member name and published {@code conn_url}
+   * @param fencer  this member's name, for the marker
+   * @param timeout for the connection and each statement
+   */
+  default FenceResult fenceFormerPrimary(Upstream former, String fencer, Duration timeout) {
+    return FenceResult.of(FenceResult.Outcome.NOT_SUPPORTED, "this database driver cannot fence a former primary");
+  }
+
   /** Re-reads the configuration (SIGHUP). */
   void reload() throws DriverException;
 
