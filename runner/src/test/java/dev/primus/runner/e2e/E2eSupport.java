@@ -100,4 +100,33 @@ final class E2eSupport {
       // Best effort: a leftover is in the temporary directory.
     }
   }
+
+  /**
+   * An end-to-end test's cleanup, idempotent, run by {@code @AfterAll} and by its shutdown hook: the agents
+   * and their PostgreSQL, etcd, the directory (kept with {@code -Dprimus.it.keep=true}), then the timings
+   * the test recorded, printed once more under {@code name}, and the hook unregistered unless it is the caller.
+   */
+  static void tearDown(LocalCluster cluster, dev.primus.dcs.etcd.EtcdHarnessForAgents etcd, Path dir, String name,
+      java.util.List<String> timings, Thread hook) {
+    if (cluster != null) {
+      cluster.stopAll(Duration.ofSeconds(60));
+    }
+    if (etcd != null) {
+      etcd.close();
+    }
+    if (dir != null && !Boolean.getBoolean("primus.it.keep")) {
+      deleteTree(dir);
+    }
+    if (!timings.isEmpty()) {
+      System.out.println(name + " summary:");
+      timings.forEach(t -> System.out.println("  " + t));
+    }
+    if (hook != null && Thread.currentThread() != hook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook runs this too; every step above is idempotent.
+      }
+    }
+  }
 }

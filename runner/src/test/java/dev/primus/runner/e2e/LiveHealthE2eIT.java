@@ -76,26 +76,7 @@ class LiveHealthE2eIT {
 
   @AfterAll
   void stopEverything() {
-    if (cluster != null) {
-      cluster.stopAll(Duration.ofSeconds(60));
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (dir != null && !Boolean.getBoolean("primus.it.keep")) {
-      E2eSupport.deleteTree(dir);
-    }
-    if (!timings.isEmpty()) {
-      System.out.println("e2e-live summary:");
-      timings.forEach(t -> System.out.println("  " + t));
-    }
-    if (hook != null && Thread.currentThread() != hook) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // The hook runs this too; every step above is idempotent.
-      }
-    }
+    E2eSupport.tearDown(cluster, etcd, dir, "e2e-live", timings, hook);
   }
 
   @Test
